@@ -1,0 +1,46 @@
+//! One module per layer. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
+
+pub(crate) mod pip;
+pub(crate) mod pip_cache;
+pub(crate) mod python;
+pub(crate) mod venv;
+
+/// Compares cached layer metadata with the current one and lists, for people, what changed.
+/// Each entry of `fields` is `(what, cached value, current value)`.
+pub(crate) fn changed_fields(fields: &[(&str, &str, &str)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(_, cached, current)| cached != current)
+        .map(|(what, cached, current)| format!("The {what} has changed from {cached} to {current}"))
+        .collect()
+}
+
+/// Formats reasons as an indented bullet list.
+pub(crate) fn bullet_list(reasons: &[String]) -> String {
+    reasons.iter().fold(String::new(), |mut list, reason| {
+        list.push_str("\n - ");
+        list.push_str(reason);
+        list
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_only_changed_fields() {
+        let reasons = changed_fields(&[
+            ("Python version", "3.13.5", "3.11.2"),
+            ("target architecture", "amd64", "amd64"),
+        ]);
+        assert_eq!(
+            reasons,
+            ["The Python version has changed from 3.13.5 to 3.11.2"]
+        );
+        assert_eq!(
+            bullet_list(&reasons),
+            "\n - The Python version has changed from 3.13.5 to 3.11.2"
+        );
+    }
+}

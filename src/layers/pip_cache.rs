@@ -1,0 +1,92 @@
+//! The `pip-cache` layer (cache only: neither build nor launch). It holds pip's HTTP and
+//! wheel cache (`PIP_CACHE_DIR`), never pip's output, so an unchanged wheel isn't downloaded
+//! or built again. Reset when the Python version or the target changes, so it can't grow
+//! without bound with wheels nobody uses.
+
+use crate::layers::{bullet_list, changed_fields};
+use crate::output;
+use crate::{BuildpackError, PythonBuildpack};
+use libcnb::Env;
+use libcnb::build::BuildContext;
+use libcnb::data::layer_name;
+use libcnb::layer::{
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
+#[serde(deny_unknown_fields)]
+struct PipCacheLayerMetadata {
+    python_version: String,
+    arch: String,
+    distro_name: String,
+    distro_version: String,
+}
+
+/// Prepares the cache layer and sets `PIP_CACHE_DIR` in `env` (for this buildpack's pip runs).
+///
+/// # Errors
+/// libcnb errors for layer I/O.
+pub(crate) fn prepare_pip_cache(
+    context: &BuildContext<PythonBuildpack>,
+    env: &mut Env,
+    python_version: &str,
+) -> libcnb::Result<(), BuildpackError> {
+    let metadata = PipCacheLayerMetadata {
+        python_version: python_version.to_string(),
+        arch: context.target.arch.clone(),
+        distro_name: context.target.distro_name.clone(),
+        distro_version: context.target.distro_version.clone(),
+    };
+    let layer = context.cached_layer(
+        layer_name!("pip-cache"),
+        CachedLayerDefinition {
+            build: false,
+            launch: false,
+            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
+            restored_layer_action: &|cached: &PipCacheLayerMetadata, _| {
+                let reasons = changed_fields(&[
+                    (
+                        "Python version",
+                        &cached.python_version,
+                        &metadata.python_version,
+                    ),
+                    ("target architecture", &cached.arch, &metadata.arch),
+                    (
+                        "target distro name",
+                        &cached.distro_name,
+                        &metadata.distro_name,
+                    ),
+                    (
+                        "target distro version",
+                        &cached.distro_version,
+                        &metadata.distro_version,
+                    ),
+                ]);
+                if reasons.is_empty() {
+                    (RestoredLayerAction::KeepLayer, String::new())
+                } else {
+                    (
+                        RestoredLayerAction::DeleteLayer,
+                        format!(
+                            "Discarding the pip download/wheel cache since:{}",
+                            bullet_list(&reasons)
+                        ),
+                    )
+                }
+            },
+        },
+    )?;
+    match layer.state {
+        LayerState::Restored { .. } => output::info("Using cached pip download/wheel cache"),
+        LayerState::Empty { ref cause } => {
+            if let EmptyLayerCause::RestoredLayerAction { cause } = cause {
+                output::info(cause);
+            }
+            output::info("Creating a new pip download/wheel cache");
+            layer.write_metadata(metadata.clone())?;
+        }
+    }
+    env.insert("PIP_CACHE_DIR", layer.path());
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! The `python` layer (build + launch + cache): the CPython runtime from the inventory.
+//!
+//! Reused when the version, the archive checksum and the target (arch, distro) are unchanged;
+//! otherwise discarded with the reasons logged. Env: `PYTHONUNBUFFERED=1` (build and launch),
+//! `SOURCE_DATE_EPOCH` (build default, for hash-based `.pyc` despite normalised mtimes);
+//! `bin/` and `lib/` are added to `PATH` / `LD_LIBRARY_PATH` by the lifecycle.
+
+use crate::archive::{self, ArchiveError};
+use crate::inventory::{self, Artifact};
+use crate::layers::{bullet_list, changed_fields};
+use crate::output;
+use crate::{BuildpackError, PythonBuildpack};
+use libcnb::Env;
+use libcnb::build::BuildContext;
+use libcnb::data::layer_name;
+use libcnb::layer::{
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
+};
+use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// 1980-01-01T00:00:01Z: ZIP (and so wheels) can't go earlier; matches the lifecycle's mtimes.
+const SOURCE_DATE_EPOCH: &str = "315532801";
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
+#[serde(deny_unknown_fields)]
+struct PythonLayerMetadata {
+    python_version: String,
+    archive_sha256: Option<String>,
+    arch: String,
+    distro_name: String,
+    distro_version: String,
+}
+
+/// Errors of the python layer.
+#[derive(Debug)]
+pub(crate) enum PythonLayerError {
+    Download {
+        version: String,
+        error: ArchiveError,
+    },
+}
+
+/// Installs (or reuses) the runtime for `artifact`; applies the layer env to `env` and
+/// returns the layer path.
+///
+/// # Errors
+/// [`PythonLayerError::Download`] when the archive can't be downloaded, verified or unpacked;
+/// libcnb errors for layer I/O.
+pub(crate) fn install_python(
+    context: &BuildContext<PythonBuildpack>,
+    env: &mut Env,
+    artifact: &Artifact,
+    mirror_base_url: Option<&str>,
+) -> libcnb::Result<PathBuf, BuildpackError> {
+    let metadata = PythonLayerMetadata {
+        python_version: artifact.version.to_string(),
+        archive_sha256: artifact.sha256.clone(),
+        arch: context.target.arch.clone(),
+        distro_name: context.target.distro_name.clone(),
+        distro_version: context.target.distro_version.clone(),
+    };
+    let layer = context.cached_layer(
+        layer_name!("python"),
+        CachedLayerDefinition {
+            build: true,
+            launch: true,
+            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
+            restored_layer_action: &|cached: &PythonLayerMetadata, _| {
+                let reasons = discard_reasons(cached, &metadata);
+                if reasons.is_empty() {
+                    (RestoredLayerAction::KeepLayer, Vec::new())
+                } else {
+                    (
+                        RestoredLayerAction::DeleteLayer,
+                        vec![format!(
+                            "Discarding cached Python {} since:{}",
+                            cached.python_version,
+                            bullet_list(&reasons)
+                        )],
+                    )
+                }
+            },
+        },
+    )?;
+
+    match layer.state {
+        LayerState::Restored { .. } => {
+            output::info(format!(
+                "Using cached Python {} (same version, archive and target as the last build)",
+                artifact.version
+            ));
+        }
+        LayerState::Empty { ref cause } => {
+            match cause {
+                EmptyLayerCause::RestoredLayerAction { cause } => {
+                    output::info(cause.join("\n"));
+                }
+                EmptyLayerCause::InvalidMetadataAction { .. } => {
+                    output::info(
+                        "Discarding cached Python since its layer metadata can't be parsed",
+                    );
+                }
+                EmptyLayerCause::NewlyCreated => {}
+            }
+            let url = inventory::download_url(artifact, mirror_base_url);
+            output::info(format!("Installing Python {} from {url}", artifact.version));
+            let started = Instant::now();
+            archive::download_and_unpack(
+                &url,
+                artifact.sha256.as_deref(),
+                &layer.path(),
+                &|attempt, error| {
+                    output::info(format!(
+                        "Download attempt {attempt} of {} failed ({}); retrying",
+                        archive::ATTEMPTS,
+                        crate::errors::archive_error_summary(error)
+                    ));
+                },
+            )
+            .map_err(|error| PythonLayerError::Download {
+                version: artifact.version.to_string(),
+                error,
+            })?;
+            output::done(&format!("Installed Python {}", artifact.version), started);
+            layer.write_metadata(metadata.clone())?;
+        }
+    }
+
+    layer.write_env(
+        LayerEnv::new()
+            .chainable_insert(
+                Scope::All,
+                ModificationBehavior::Override,
+                "PYTHONUNBUFFERED",
+                "1",
+            )
+            .chainable_insert(
+                Scope::Build,
+                ModificationBehavior::Default,
+                "SOURCE_DATE_EPOCH",
+                SOURCE_DATE_EPOCH,
+            ),
+    )?;
+    // read_env includes the implicit bin/ and lib/ entries.
+    env.clone_from(&layer.read_env()?.apply(Scope::Build, env));
+    Ok(layer.path())
+}
+
+fn discard_reasons(cached: &PythonLayerMetadata, current: &PythonLayerMetadata) -> Vec<String> {
+    let mut reasons = changed_fields(&[
+        (
+            "Python version",
+            &cached.python_version,
+            &current.python_version,
+        ),
+        ("target architecture", &cached.arch, &current.arch),
+        (
+            "target distro name",
+            &cached.distro_name,
+            &current.distro_name,
+        ),
+        (
+            "target distro version",
+            &cached.distro_version,
+            &current.distro_version,
+        ),
+    ]);
+    if cached.python_version == current.python_version
+        && cached.archive_sha256 != current.archive_sha256
+    {
+        reasons.push("The inventory's checksum for this archive has changed".to_string());
+    }
+    reasons
+}
+
+/// The `pythonX.Y` directory name under `lib/`.
+pub(crate) fn stdlib_dir(python_layer: &Path, artifact: &Artifact) -> PathBuf {
+    python_layer.join("lib").join(format!(
+        "python{}.{}",
+        artifact.version.major, artifact.version.minor
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata() -> PythonLayerMetadata {
+        PythonLayerMetadata {
+            python_version: "3.13.5".into(),
+            archive_sha256: Some("aa".into()),
+            arch: "amd64".into(),
+            distro_name: "debian".into(),
+            distro_version: "12".into(),
+        }
+    }
+
+    #[test]
+    fn discard_reasons_name_each_change() {
+        assert!(discard_reasons(&metadata(), &metadata()).is_empty());
+        let current = PythonLayerMetadata {
+            python_version: "3.11.2".into(),
+            distro_version: "13".into(),
+            archive_sha256: Some("bb".into()),
+            ..metadata()
+        };
+        assert_eq!(
+            discard_reasons(&metadata(), &current),
+            [
+                "The Python version has changed from 3.13.5 to 3.11.2",
+                "The target distro version has changed from 12 to 13"
+            ]
+        );
+        let rebuilt = PythonLayerMetadata {
+            archive_sha256: Some("bb".into()),
+            ..metadata()
+        };
+        assert_eq!(
+            discard_reasons(&metadata(), &rebuilt),
+            ["The inventory's checksum for this archive has changed"]
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! `assetpack/python`: a Cloud Native Buildpack that builds Python web apps.
+//!
+//! `build()` is a straight line: choose the Python version → `python` layer → `pip` layer →
+//! `pip-cache` + `venv` layers → launch processes. Each layer lives in `src/layers/`; all
+//! user-facing error text is rendered in `src/errors.rs`.
+
+mod archive;
+mod command;
+mod detect;
+mod errors;
+mod inventory;
+mod layers;
+mod output;
+mod processes;
+mod python_version;
+mod requirements_txt;
+
+use crate::inventory::InventoryError;
+use crate::layers::pip::PipLayerError;
+use crate::layers::python::PythonLayerError;
+use crate::layers::venv::VenvLayerError;
+use crate::processes::{ProcessSource, ProcfileError};
+use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
+use indoc::formatdoc;
+use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
+use libcnb::data::build_plan::BuildPlanBuilder;
+use libcnb::data::launch::LaunchBuilder;
+use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
+use libcnb::generic::{GenericMetadata, GenericPlatform};
+use libcnb::{Buildpack, Env, buildpack_main};
+use std::time::Instant;
+
+#[cfg(test)]
+use serde_json as _;
+
+/// Overrides the base URL of the Python archive host (a mirror serving the same file names).
+pub(crate) const MIRROR_ENV_VAR: &str = "BP_PYTHON_MIRROR_URL";
+
+pub(crate) struct PythonBuildpack;
+
+/// Every error the buildpack can report; rendered by [`errors::on_error`].
+#[derive(Debug)]
+pub(crate) enum BuildpackError {
+    Detect(std::io::Error),
+    Inventory(InventoryError),
+    RequestedVersion(RequestedVersionError),
+    ResolveVersion {
+        error: ResolveError,
+        origin: VersionOrigin,
+        target: String,
+    },
+    PythonLayer(PythonLayerError),
+    PipLayer(PipLayerError),
+    VenvLayer(VenvLayerError),
+    Procfile(ProcfileError),
+}
+
+macro_rules! into_libcnb_error {
+    ($($error:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$error> for libcnb::Error<BuildpackError> {
+            fn from(error: $error) -> Self {
+                Self::BuildpackError(BuildpackError::$variant(error))
+            }
+        })*
+    };
+}
+into_libcnb_error!(
+    InventoryError => Inventory,
+    RequestedVersionError => RequestedVersion,
+    PythonLayerError => PythonLayer,
+    PipLayerError => PipLayer,
+    VenvLayerError => VenvLayer,
+    ProcfileError => Procfile,
+);
+
+impl Buildpack for PythonBuildpack {
+    type Platform = GenericPlatform;
+    type Metadata = GenericMetadata;
+    type Error = BuildpackError;
+
+    fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
+        let found = detect::found_project_files(&context.app_dir)
+            .map_err(|error| libcnb::Error::BuildpackError(BuildpackError::Detect(error)))?;
+        if found.is_empty() {
+            output::info(formatdoc! {"
+                No Python project files found in the app's root directory.
+                Looked for: {}
+                Add one of these (usually requirements.txt) to build this app as a Python app.",
+                detect::PYTHON_PROJECT_FILES.join(", ")
+            });
+            return DetectResultBuilder::fail().build();
+        }
+        let plan = BuildPlanBuilder::new()
+            .provides("python")
+            .requires("python")
+            .build();
+        DetectResultBuilder::pass().build_plan(plan).build()
+    }
+
+    fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
+        let build_started = Instant::now();
+        let mut env = Env::from_current();
+        let target = &context.target;
+
+        output::header("Determining the Python version");
+        let inventory = inventory::read_inventory(&context.buildpack_dir)?;
+        let requested = python_version::read_requested_python(&context.app_dir)?;
+        if requested.runtime_txt_present {
+            output::warning(
+                "runtime.txt is deprecated",
+                "Replace runtime.txt with a .python-version file holding just the version, \
+                 e.g. 'echo 3.13 > .python-version', then delete runtime.txt.",
+            );
+        }
+        let artifacts = inventory.for_target(target);
+        let artifact = python_version::resolve(&requested, &artifacts)
+            .map_err(|error| {
+                libcnb::Error::BuildpackError(BuildpackError::ResolveVersion {
+                    error,
+                    origin: requested.origin.clone(),
+                    target: format!(
+                        "{} {} ({})",
+                        target.distro_name, target.distro_version, target.arch
+                    ),
+                })
+            })?
+            .clone();
+        let python_version = artifact.version.to_string();
+        output::info(format!(
+            "Using Python {python_version} from {}",
+            requested.origin
+        ));
+        if requested.origin == VersionOrigin::InventoryDefault {
+            output::info(format!(
+                "Pin it so future builds don't change version: echo {}.{} > .python-version",
+                artifact.version.major, artifact.version.minor
+            ));
+        }
+
+        output::header("Installing Python");
+        let mirror = env
+            .get_string_lossy(MIRROR_ENV_VAR)
+            .filter(|value| !value.trim().is_empty());
+        let python_layer =
+            layers::python::install_python(&context, &mut env, &artifact, mirror.as_deref())?;
+
+        output::header("Installing pip");
+        layers::pip::install_pip(&context, &mut env, &python_layer, &artifact)?;
+
+        output::header("Installing dependencies with pip");
+        layers::pip_cache::prepare_pip_cache(&context, &mut env, &python_version)?;
+        let venv = layers::venv::install_dependencies(&context, &mut env, &python_version)?;
+
+        output::header("Setting launch processes");
+        let (source, entries) = processes::find_processes(&context.app_dir, &venv.join("bin"))?;
+        match &source {
+            ProcessSource::Procfile => output::info(format!(
+                "From Procfile: {}",
+                entries
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            ProcessSource::DjangoDefault(module) => output::info(format!(
+                "No Procfile; Django with gunicorn found, so the default 'web' process runs 'gunicorn {module}' on $PORT"
+            )),
+            ProcessSource::None => output::info(
+                "No Procfile and no default process: add a Procfile with a line like\n  web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT",
+            ),
+        }
+        output::done("Build complete", build_started);
+
+        BuildResultBuilder::new()
+            .launch(
+                LaunchBuilder::new()
+                    .processes(processes::to_processes(&entries))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn on_error(&self, error: libcnb::Error<Self::Error>) {
+        errors::on_error(error);
+    }
+}
+
+buildpack_main!(PythonBuildpack);

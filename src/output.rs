@@ -1,0 +1,38 @@
+//! Build log helpers: one header per step, plain lines, and durations for long steps.
+
+use std::time::{Duration, Instant};
+
+pub(crate) use libherokubuildpack::log::{
+    log_header as header, log_info as info, log_warning as warning,
+};
+
+/// Formats a duration for people: `0.4s`, `12.3s`, `2m 05s`.
+pub(crate) fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds < 60.0 {
+        format!("{seconds:.1}s")
+    } else {
+        let whole = duration.as_secs();
+        format!("{}m {:02}s", whole / 60, whole % 60)
+    }
+}
+
+/// Logs `"<what> (took <duration>)"` for a step started at `started`.
+pub(crate) fn done(what: &str, started: Instant) {
+    info(format!(
+        "{what} (took {})",
+        format_duration(started.elapsed())
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_durations() {
+        assert_eq!(format_duration(Duration::from_millis(400)), "0.4s");
+        assert_eq!(format_duration(Duration::from_millis(12_345)), "12.3s");
+        assert_eq!(format_duration(Duration::from_secs(125)), "2m 05s");
+    }
+}
