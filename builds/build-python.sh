@@ -339,13 +339,17 @@ gnu_build=$(dpkg-architecture -qDEB_BUILD_GNU_TYPE)
 dpkg_cflags=$(cd "$build_dir" && dpkg-buildflags --get CFLAGS)
 dpkg_cppflags=$(cd "$build_dir" && dpkg-buildflags --get CPPFLAGS)
 dpkg_ldflags=$(cd "$build_dir" && dpkg-buildflags --get LDFLAGS)
-# The hardening flags go to make, not configure, so they don't end up in sysconfig and get
-# imposed on every C extension users later build against this runtime.
+# Hardening flags and the rpath go into CPython's *_NODIST make variables: they apply to the
+# interpreter, libpython and the stdlib extension modules, but stay out of sysconfig's
+# CFLAGS/LDFLAGS/LDSHARED, so C extensions that users later build against this runtime are not
+# forced to use them (configure- or EXTRA_CFLAGS-passed flags would leak there).
 # `\$$ORIGIN`: make turns `$$` into `$`, the recipe shell turns `\$` into `$`, the linker gets
 # the literal `$ORIGIN/../lib` that ld.so resolves relative to the loading ELF file.
 # shellcheck disable=SC2016
 rpath_flag='-Wl,-rpath,\$$ORIGIN/../lib'
-make_vars=("EXTRA_CFLAGS=$dpkg_cflags $dpkg_cppflags" "LDFLAGS=$dpkg_ldflags $rpath_flag")
+make_vars=("CFLAGS_NODIST=$dpkg_cflags $dpkg_cppflags" "LDFLAGS_NODIST=$dpkg_ldflags $rpath_flag")
+# Reproducible __DATE__/__TIME__ in sys.version: the upstream release's timestamp, not "now".
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$src/Include/patchlevel.h")}
 configure_args=(
 	--build="$gnu_build"
 	--prefix="$BUILD_PREFIX"
@@ -356,8 +360,8 @@ configure_args=(
 	"${configure_extra[@]}"
 )
 ((pgo)) && configure_args+=(--enable-optimizations --with-lto)
-log "CFLAGS (make): $dpkg_cflags $dpkg_cppflags"
-log "LDFLAGS (make): $dpkg_ldflags $rpath_flag"
+log "make ${make_vars[*]}"
+log "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
 log "configure ${configure_args[*]}"
 (cd "$build_dir" && run_logged configure ./configure "${configure_args[@]}")
 
@@ -411,8 +415,11 @@ done < <(find "$stage" -type f \( -name '*.so' -o -name '*.so.*' -o -path "$stag
 # re-checks it, so loading costs no stat/hash work and the file is valid whatever mtimes the
 # extracted tree has.  The runtime layer is immutable, so a stale .pyc cannot arise.
 find "$stage" -type d -name __pycache__ -prune -exec rm -rf {} +
-SOURCE_DATE_EPOCH=$ARCHIVE_MTIME PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \
-	"$stage/bin/python$series" -E -m compileall -q -j0 -f \
+# PYTHONHASHSEED=0 fixes the order of marshalled frozenset constants (string hashing is
+# randomised per process otherwise); -E would drop it, so clear the caller's PYTHON* by hand.
+env -u PYTHONPATH -u PYTHONHOME -u PYTHONSTARTUP -u PYTHONPYCACHEPREFIX -u PYTHONOPTIMIZE \
+	PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \
+	"$stage/bin/python$series" -m compileall -q -j0 -f \
 	--invalidation-mode unchecked-hash -o 0 \
 	-s "$stage" -p "$BUILD_PREFIX" \
 	-x '(^|/)(bad_coding|badsyntax|site-packages|lib2to3/tests/data)' \

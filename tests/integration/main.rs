@@ -1,0 +1,16 @@
+//! Integration tests: real builds with the real CNB lifecycle (`tests/bed/`), real CPython
+//! archives from a local mirror, real packages from PyPI, and real HTTP to the running app.
+//! They are `#[ignore]`d so `cargo test` stays quick: run them with `scripts/test.sh` (or
+//! `tests/bed/prepare.sh` then `cargo test -- --ignored`).
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test harness code: a failed setup step should panic"
+)]
+
+mod support;
+
+mod django_test;
+mod download_test;
+mod flask_test;
+mod python_version_test;
