@@ -144,8 +144,9 @@ pub(crate) fn install_dependencies(
             let started = Instant::now();
             command::run_streamed(
                 command::command("pip", env)
-                    .args(["install", "--no-input", "--progress-bar", "off", "--python"])
+                    .arg("--python")
                     .arg(venv.join("bin").join("python"))
+                    .args(["install", "--no-input", "--progress-bar", "off"])
                     .args(["--requirement", "requirements.txt"])
                     .current_dir(&context.app_dir),
                 "pip install -r requirements.txt",
