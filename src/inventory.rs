@@ -49,15 +49,27 @@ pub(crate) enum InventoryError {
     Parse(PathBuf, toml::de::Error),
 }
 
-/// Reads and parses `<buildpack_dir>/inventory/python.toml`.
+/// The inventory shipped with the source, compiled in: used when the buildpack directory has
+/// no inventory file (`cargo libcnb package` copies only `buildpack.toml` and binaries).
+const BUILT_IN_INVENTORY: &str = include_str!("../inventory/python.toml");
+
+/// Reads and parses `<buildpack_dir>/inventory/python.toml`, or the built-in inventory when
+/// that file doesn't exist.
 ///
 /// # Errors
-/// [`InventoryError::Read`] when the file can't be read, [`InventoryError::Parse`] when it
-/// isn't valid inventory TOML.
+/// [`InventoryError::Read`] when the file exists but can't be read, [`InventoryError::Parse`]
+/// when it isn't valid inventory TOML.
 pub(crate) fn read_inventory(buildpack_dir: &Path) -> Result<Inventory, InventoryError> {
     let path = buildpack_dir.join(INVENTORY_PATH);
-    let contents = std::fs::read_to_string(&path)
-        .map_err(|error| InventoryError::Read(path.clone(), error))?;
+    let contents = match std::fs::read_to_string(&path) {
+        Ok(contents) => contents,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return toml::from_str(BUILT_IN_INVENTORY).map_err(|error| {
+                InventoryError::Parse(PathBuf::from("(built-in inventory)"), error)
+            });
+        }
+        Err(error) => return Err(InventoryError::Read(path, error)),
+    };
     toml::from_str(&contents).map_err(|error| InventoryError::Parse(path, error))
 }
 
@@ -183,6 +195,22 @@ url = "https://example.invalid/python-3.13.5-debian-12-arm64.tar.zst"
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn falls_back_to_the_built_in_inventory() {
+        let dir = std::env::temp_dir().join(format!("assetpack-inv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inventory = read_inventory(&dir).unwrap();
+        let built_in: Inventory = toml::from_str(BUILT_IN_INVENTORY).unwrap();
+        assert_eq!(inventory.artifacts, built_in.artifacts);
+        std::fs::create_dir_all(dir.join("inventory")).unwrap();
+        std::fs::write(dir.join(INVENTORY_PATH), "[[artifacts]]\nbogus = 1\n").unwrap();
+        assert!(matches!(
+            read_inventory(&dir),
+            Err(InventoryError::Parse(_, _))
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

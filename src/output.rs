@@ -6,11 +6,11 @@ pub(crate) use libherokubuildpack::log::{
     log_header as header, log_info as info, log_warning as warning,
 };
 
-/// Formats a duration for people: `0.4s`, `12.3s`, `2m 05s`.
+/// Formats a duration for people and benchmark scripts: `0.42s`, `12.30s`, `2m 05s`.
 pub(crate) fn format_duration(duration: Duration) -> String {
     let seconds = duration.as_secs_f64();
     if seconds < 60.0 {
-        format!("{seconds:.1}s")
+        format!("{seconds:.2}s")
     } else {
         let whole = duration.as_secs();
         format!("{}m {:02}s", whole / 60, whole % 60)
@@ -31,8 +31,8 @@ mod tests {
 
     #[test]
     fn formats_durations() {
-        assert_eq!(format_duration(Duration::from_millis(400)), "0.4s");
-        assert_eq!(format_duration(Duration::from_millis(12_345)), "12.3s");
+        assert_eq!(format_duration(Duration::from_millis(400)), "0.40s");
+        assert_eq!(format_duration(Duration::from_millis(12_345)), "12.35s");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m 05s");
     }
 }
