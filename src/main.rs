@@ -7,6 +7,7 @@
 mod archive;
 mod command;
 mod detect;
+mod django;
 mod errors;
 mod inventory;
 mod layers;
@@ -15,6 +16,7 @@ mod processes;
 mod python_version;
 mod requirements_txt;
 
+use crate::django::DjangoError;
 use crate::inventory::InventoryError;
 use crate::layers::pip::PipLayerError;
 use crate::layers::python::PythonLayerError;
@@ -29,9 +31,6 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, buildpack_main};
 use std::time::Instant;
-
-#[cfg(test)]
-use serde_json as _;
 
 /// Overrides the base URL of the Python archive host (a mirror serving the same file names).
 pub(crate) const MIRROR_ENV_VAR: &str = "BP_PYTHON_MIRROR_URL";
@@ -53,6 +52,7 @@ pub(crate) enum BuildpackError {
     PipLayer(PipLayerError),
     VenvLayer(VenvLayerError),
     Procfile(ProcfileError),
+    Django(DjangoError),
 }
 
 macro_rules! into_libcnb_error {
@@ -71,6 +71,7 @@ into_libcnb_error!(
     PipLayerError => PipLayer,
     VenvLayerError => VenvLayer,
     ProcfileError => Procfile,
+    DjangoError => Django,
 );
 
 impl Buildpack for PythonBuildpack {
@@ -150,6 +151,9 @@ impl Buildpack for PythonBuildpack {
         output::header("Installing dependencies with pip");
         layers::pip_cache::prepare_pip_cache(&context, &mut env, &python_version)?;
         let venv = layers::venv::install_dependencies(&context, &mut env, &python_version)?;
+
+        output::header("Collecting Django static files");
+        django::collect_static_files(&context, &env, &venv)?;
 
         output::header("Setting launch processes");
         let (source, entries) = processes::find_processes(&context.app_dir, &venv.join("bin"))?;

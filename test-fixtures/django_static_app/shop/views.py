@@ -1,0 +1,27 @@
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.shortcuts import render
+from django.templatetags.static import static
+
+
+def index(request):
+    return render(request, "shop/index.html")
+
+
+def static_url(request):
+    """The URL `{% static path %}` gives for ?path=..., as text/plain.
+
+    With a manifest storage a path that the manifest lacks (nothing collected, or not a static
+    file) is a 404 carrying Django's message instead of a server error.
+    """
+    path = request.GET.get("path")
+    if not path:
+        return HttpResponseBadRequest("missing ?path=\n", content_type="text/plain")
+    try:
+        url = static(path)
+    except ValueError as exc:
+        return HttpResponseNotFound(f"{exc}\n", content_type="text/plain")
+    return HttpResponse(url, content_type="text/plain")
+
+
+def health(request):
+    return HttpResponse("ok", content_type="text/plain")
