@@ -32,14 +32,16 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Bumped when the layer's layout or the collection logic changes, to start layers afresh.
-const FORMAT_VERSION: u32 = 1;
+/// A string: the lifecycle round-trips layer metadata through JSON, which turns TOML integers
+/// into floats.
+const FORMAT_VERSION: &str = "1";
 const ROOT_DIR: &str = "static_root";
 const INPUTS_FILE: &str = "inputs.json";
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 struct StaticfilesLayerMetadata {
-    format_version: u32,
+    format_version: String,
     static_root: String,
     config_key: String,
     files_key: String,
@@ -73,7 +75,7 @@ pub(crate) fn collect_into_layer(
 ) -> libcnb::Result<(), BuildpackError> {
     let started = Instant::now();
     let metadata = StaticfilesLayerMetadata {
-        format_version: FORMAT_VERSION,
+        format_version: FORMAT_VERSION.to_string(),
         static_root: static_root.display().to_string(),
         config_key: config_key(probe),
         files_key: files_key(&probe.files),
@@ -101,14 +103,19 @@ pub(crate) fn collect_into_layer(
         LayerState::Restored { cause: Ok(reuse) } => Some(reuse.clone()),
         LayerState::Restored { cause: Err(_) } => None,
         LayerState::Empty { cause } => {
-            if let EmptyLayerCause::RestoredLayerAction {
-                cause: Err(reasons),
-            } = cause
-            {
-                output::info(format!(
-                    "Discarding the cached static files since:{}",
-                    bullet_list(reasons)
-                ));
+            match cause {
+                EmptyLayerCause::RestoredLayerAction {
+                    cause: Err(reasons),
+                } => {
+                    output::info(format!(
+                        "Discarding the cached static files since:{}",
+                        bullet_list(reasons)
+                    ));
+                }
+                EmptyLayerCause::InvalidMetadataAction { .. } => output::info(
+                    "Discarding the cached static files since their layer metadata can't be parsed",
+                ),
+                _ => {}
             }
             None
         }

@@ -19,6 +19,7 @@ fn django_app_gets_default_gunicorn_web_process() {
         .assert_success()
         .assert_contains(&format!("Using Python {python} from .python-version"))
         .assert_contains("No Procfile; Django with gunicorn found, so the default 'web' process runs 'gunicorn mysite.wsgi' on $PORT")
+        .assert_contains("Skipping collectstatic: 'django.contrib.staticfiles' isn't in INSTALLED_APPS.")
         .assert_contains("Setting default process type 'web'");
 
     let port = free_port();

@@ -14,3 +14,4 @@ mod django_test;
 mod download_test;
 mod flask_test;
 mod python_version_test;
+mod staticfiles_test;

@@ -306,7 +306,13 @@ impl Workspace {
 
     /// Starts the image's default process with `PORT` set; stopped (SIGTERM) on drop.
     pub(crate) fn start_web(&self, port: u16) -> Running {
-        let child = Command::new("bash")
+        self.start_web_with_env(port, &[])
+    }
+
+    /// Like [`Self::start_web`], with extra runtime environment variables.
+    pub(crate) fn start_web_with_env(&self, port: u16, env: &[(&str, &str)]) -> Running {
+        let mut command = Command::new("bash");
+        command
             .arg(bed_script("cnb-launch.sh"))
             .arg("--workspace")
             .arg(&self.dir)
@@ -315,7 +321,11 @@ impl Workspace {
                 &format!("PORT={port}"),
                 "--env",
                 "CNB_NO_COLOR=true",
-            ])
+            ]);
+        for (key, value) in env {
+            command.arg("--env").arg(format!("{key}={value}"));
+        }
+        let child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -421,5 +431,49 @@ pub(crate) fn http_get(port: u16, path: &str) -> (u16, String) {
                 std::thread::sleep(Duration::from_millis(250));
             }
         }
+    }
+}
+
+/// One HTTP response as seen by curl: status, lower-cased headers, raw (undecoded) body.
+pub(crate) struct Fetched {
+    pub(crate) status: u16,
+    pub(crate) headers: String,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Fetched {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        self.headers
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map(|value| value.trim().to_string())
+    }
+}
+
+/// GETs a URL path with curl, sending `Accept-Encoding` as given, without decoding the body.
+pub(crate) fn fetch(port: u16, path: &str, accept_encoding: &str) -> Fetched {
+    let dir = it_root().join("fetch");
+    std::fs::create_dir_all(&dir).unwrap();
+    let body_file = dir.join(format!("{port}-{}", path.replace('/', "_")));
+    let output = Command::new("curl")
+        .args(["-s", "-D", "-", "-o"])
+        .arg(&body_file)
+        .args(["-H", &format!("Accept-Encoding: {accept_encoding}")])
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .unwrap();
+    let headers = String::from_utf8_lossy(&output.stdout).to_ascii_lowercase();
+    let status = headers
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = std::fs::read(&body_file).unwrap_or_default();
+    let _ = std::fs::remove_file(&body_file);
+    Fetched {
+        status,
+        headers,
+        body,
     }
 }
