@@ -211,7 +211,7 @@ pub(crate) fn collect_static_files(
         crate::output::info(skip_message(&SkipReason::StaticfilesNotInstalled));
         return Ok(());
     }
-    if probe.static_root.is_none() {
+    if probe.static_root.is_none() && probe.storage_is_local {
         Err(DjangoError::StaticRootUnset)?;
     }
     if !probe.storage_is_local {

@@ -439,8 +439,8 @@ fn render_django(error: &DjangoError) -> (String, String) {
                 static files configuration can't be read. The traceback above says where.
                 Settings often read environment variables at import (SECRET_KEY,
                 DATABASE_URL): set them for the build (e.g. 'pack build --env NAME=value')
-                or give them defaults. To skip static files entirely, set
-                {DISABLE_ENV_VAR}=true.",
+                or give them defaults.
+                To skip static files entirely, set {DISABLE_ENV_VAR}=true.",
                 details = command_details(error)
             },
         ),

@@ -67,6 +67,19 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def staticfiles_backend(settings):
+    """Dotted path of the staticfiles storage class, from STORAGES (Django 4.2+, which also
+    maps the older STATICFILES_STORAGE into it) or STATICFILES_STORAGE."""
+    try:
+        from django.core.files.storage import storages
+
+        return storages.backends["staticfiles"]["BACKEND"]
+    except ImportError:
+        return getattr(
+            settings, "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+
+
 def probe(output_path):
     from django.apps import apps
     from django.conf import settings
@@ -77,11 +90,19 @@ def probe(output_path):
         from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
         from django.core.files.storage import FileSystemStorage
         from django.utils.functional import empty
+        from django.utils.module_loading import import_string
 
+        static_root = getattr(settings, "STATIC_ROOT", None)
+        backend = staticfiles_backend(settings)
+        if not static_root and issubclass(import_string(backend), FileSystemStorage):
+            # A local storage can't even be created without STATIC_ROOT: report it as unset.
+            result.update(static_root=None, storage_backend=backend, storage_is_local=True)
+            with open(output_path, "w") as output:
+                json.dump(result, output)
+            return
         if staticfiles_storage._wrapped is empty:
             staticfiles_storage._setup()
         storage = staticfiles_storage._wrapped
-        static_root = getattr(settings, "STATIC_ROOT", None)
         local = isinstance(storage, FileSystemStorage)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
