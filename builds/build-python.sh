@@ -161,9 +161,9 @@ install_missing() {
 	fi
 }
 
-entry_toml() { # <archive> <version>
+entry_toml() { # <archive file> <version> [<name in the url>, default the file's name]
 	local file sha
-	file=$(basename "$1")
+	file=${3:-$(basename "$1")}
 	sha=$(sha256sum "$1" | cut -d' ' -f1)
 	cat <<-EOF
 		[[artifacts]]
@@ -196,23 +196,27 @@ if ((skip_existing)); then
 fi
 
 # --- work directory ----------------------------------------------------------------------------
+auto_work=0 tmp_archive=''
 if [[ -n $work_dir ]]; then
 	mkdir -p "$work_dir"
 	work_dir=$(cd "$work_dir" && pwd)
 	rm -rf "${work_dir:?}"/{download,src,stage,logs,keyring}
 else
 	work_dir=$(mktemp -d /var/tmp/assetpack-python-build.XXXXXX)
-	# Keep a failed build's tree (logs) for inspection; drop a successful one.
-	cleanup_work() {
-		local rc=$?
-		if ((rc == 0)); then
-			rm -rf "$work_dir"
-		else
-			log "kept work dir $work_dir (exit $rc)"
-		fi
-	}
-	trap cleanup_work EXIT
+	auto_work=1
 fi
+# Never leave a half-written archive behind; keep a failed build's tree (logs) for inspection,
+# drop a successful temporary one.
+on_exit() {
+	local rc=$?
+	[[ -z $tmp_archive ]] || rm -f "$tmp_archive" "$tmp_archive.toml"
+	if ((rc != 0)); then
+		log "failed (exit $rc); build tree kept in $work_dir"
+	elif ((auto_work)); then
+		rm -rf "$work_dir"
+	fi
+}
+trap on_exit EXIT
 logs=$work_dir/logs
 mkdir -p "$work_dir"/{download,src,stage,logs,keyring}
 log "Python $series from Debian $suite ($src_pkg) for $distro_name $distro_version $arch; work dir $work_dir"
@@ -294,8 +298,8 @@ if [[ -f $orig.asc ]]; then
 	fi
 	log "upstream signature OK: $(grep -m1 'Good signature' "$logs/gpgv.log" | sed 's/^gpgv: //')"
 else
-	log "no upstream .asc for $(basename "$orig") (upstream signs with Sigstore from 3.14 on);" \
-		"only apt's signed-index verification applies"
+	log "no upstream .asc beside $(basename "$orig") in the Debian source package" \
+		"(from 3.14 on upstream signs with Sigstore only); only apt's signed-index verification applies"
 fi
 
 src=$work_dir/src
@@ -358,6 +362,9 @@ configure_args=(
 	--without-ensurepip
 	--enable-loadable-sqlite-extensions
 	"${configure_extra[@]}"
+	# Tk is a GUI toolkit no run image carries; without this, whether _tkinter gets built (and
+	# links libtk8.6) would depend on what happens to be installed on the build host.
+	py_cv_module__tkinter=n/a
 )
 ((pgo)) && configure_args+=(--enable-optimizations --with-lto)
 log "make ${make_vars[*]}"
@@ -452,9 +459,13 @@ tmp_archive=$(mktemp "$out_dir/.$archive_name.XXXXXX")
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@"$ARCHIVE_MTIME" \
 	--format=gnu -C "$stage" -c "${top[@]}" | zstd "${zstd_args[@]}" -c >"$tmp_archive"
 chmod 644 "$tmp_archive"
+# Entry first (from the finished temp file), then both renames: a reader never sees an archive
+# next to an entry with another checksum for longer than two rename(2) calls.
+entry_toml "$tmp_archive" "$version" "$archive_name" >"$tmp_archive.toml"
+chmod 644 "$tmp_archive.toml"
 mv -f "$tmp_archive" "$archive"
+mv -f "$tmp_archive.toml" "$archive.toml"
 log "wrote $archive ($(du -h "$archive" | cut -f1), zstd ${zstd_args[*]})"
-entry_toml "$archive" "$version" >"$archive.toml"
 step_end
 
 print_timings
