@@ -205,8 +205,17 @@ pub(crate) fn collect_static_files(
         crate::output::info(skip_message(&reason));
         return Ok(());
     }
+    // The step's time includes the inspection (a Django start-up and hashing every input).
+    let started = std::time::Instant::now();
     let helper = Helper::write()?;
     let probe = helper.probe(env, &context.app_dir)?;
+    crate::output::done(
+        &format!(
+            "Inspected the Django settings and {} static inputs",
+            probe.files.len()
+        ),
+        started,
+    );
     if !probe.staticfiles_installed {
         crate::output::info(skip_message(&SkipReason::StaticfilesNotInstalled));
         return Ok(());
@@ -221,7 +230,7 @@ pub(crate) fn collect_static_files(
              on every build.",
             probe.storage_backend
         ));
-        crate::layers::staticfiles::collect_remote(context, env, &helper)?;
+        crate::layers::staticfiles::collect_remote(context, env, &helper, started)?;
         return Ok(());
     }
     let location = probe
@@ -236,7 +245,14 @@ pub(crate) fn collect_static_files(
         static_root.display(),
         probe.storage_backend
     ));
-    crate::layers::staticfiles::collect_into_layer(context, env, &helper, &probe, &static_root)
+    crate::layers::staticfiles::collect_into_layer(
+        context,
+        env,
+        &helper,
+        &probe,
+        &static_root,
+        started,
+    )
 }
 
 fn skip_message(reason: &SkipReason) -> String {

@@ -62,7 +62,8 @@ pub(crate) struct InputChanges {
     pub(crate) removed: Vec<String>,
 }
 
-/// Runs (or skips) collectstatic for a local storage, into the staticfiles layer.
+/// Runs (or skips) collectstatic for a local storage, into the staticfiles layer. `started` is
+/// when the static files step began (its total time is logged).
 ///
 /// # Errors
 /// [`DjangoError`] for collectstatic failures and layer I/O; libcnb errors for layer handling.
@@ -72,8 +73,8 @@ pub(crate) fn collect_into_layer(
     helper: &Helper,
     probe: &Probe,
     static_root: &Path,
+    started: Instant,
 ) -> libcnb::Result<(), BuildpackError> {
-    let started = Instant::now();
     let metadata = StaticfilesLayerMetadata {
         format_version: FORMAT_VERSION.to_string(),
         static_root: static_root.display().to_string(),
@@ -240,8 +241,8 @@ pub(crate) fn collect_remote(
     context: &BuildContext<PythonBuildpack>,
     env: &Env,
     helper: &Helper,
+    started: Instant,
 ) -> Result<(), DjangoError> {
-    let started = Instant::now();
     output::info("Running 'python manage.py collectstatic --noinput'");
     command::run_streamed(
         command::command("python", env)
