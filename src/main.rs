@@ -164,7 +164,7 @@ impl Buildpack for PythonBuildpack {
         let python_layer =
             layers::python::install_python(&context, &mut env, &artifact, mirror.as_deref())?;
 
-        output::header(&format!("Installing {package_manager}"));
+        output::header(format!("Installing {package_manager}"));
         install_package_manager(
             &context,
             &mut env,
@@ -173,7 +173,7 @@ impl Buildpack for PythonBuildpack {
             package_manager,
         )?;
 
-        output::header(&format!("Installing dependencies with {package_manager}"));
+        output::header(format!("Installing dependencies with {package_manager}"));
         let venv = layers::venv::install_dependencies(
             &context,
             &mut env,
