@@ -226,6 +226,10 @@ const UV_ENV: &[(&str, &str)] = &[
     ("UV_LINK_MODE", "hardlink"),
 ];
 
+/// uv verifies TLS with the system's certificate store (like pip does), so a CA the build
+/// image trusts (e.g. a company proxy's) works; users can set `UV_SYSTEM_CERTS=0`.
+const UV_ENV_DEFAULTS: &[(&str, &str)] = &[("UV_SYSTEM_CERTS", "1")];
+
 /// Poetry: a build-only tool layer that installs into the buildpack's venv, never its own.
 const POETRY_ENV: &[(&str, &str)] = &[("POETRY_VIRTUALENVS_CREATE", "false")];
 
@@ -250,6 +254,7 @@ fn install_package_manager(
                 package: "uv",
                 version: UV_VERSION,
                 env: UV_ENV,
+                env_defaults: UV_ENV_DEFAULTS,
             };
             layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
             layers::pip_cache::prepare_cache(
@@ -267,6 +272,7 @@ fn install_package_manager(
                 package: "poetry",
                 version: POETRY_VERSION,
                 env: POETRY_ENV,
+                env_defaults: &[],
             };
             layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
             layers::pip_cache::prepare_cache(

@@ -32,6 +32,8 @@ pub(crate) struct Tool {
     pub(crate) version: &'static str,
     /// Extra build-scope variables the layer sets for the tool's runs.
     pub(crate) env: &'static [(&'static str, &'static str)],
+    /// Build-scope defaults: set only when the user hasn't set them.
+    pub(crate) env_defaults: &'static [(&'static str, &'static str)],
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
@@ -105,6 +107,10 @@ pub(crate) fn install_tool(
     for (name, value) in tool.env {
         layer_env =
             layer_env.chainable_insert(Scope::Build, ModificationBehavior::Override, name, value);
+    }
+    for (name, value) in tool.env_defaults {
+        layer_env =
+            layer_env.chainable_insert(Scope::Build, ModificationBehavior::Default, name, value);
     }
     layer.write_env(layer_env)?;
 

@@ -82,7 +82,7 @@ fn uv_app_builds_serves_and_caches() {
             "The lockfile at `uv.lock` needs to be updated, but `--locked` was provided.",
         )
         .assert_contains("[Error: Unable to install dependencies with uv]")
-        .assert_contains("'uv sync --locked --no-default-groups' failed (exit status: 2).")
+        .assert_contains("'uv sync --locked --no-default-groups' failed (exit status: 1).")
         .assert_contains("run 'uv lock' in the app directory, commit uv.lock");
 }
 
