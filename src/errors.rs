@@ -8,7 +8,7 @@ use crate::layers::pip::PipLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::ToolLayerError;
 use crate::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
-use crate::package_manager::{self, PackageManager, PackageManagerError};
+use crate::package_manager::{self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError};
 use crate::processes::ProcfileError;
 use crate::python_version::{
     OLDEST_SUPPORTED_MINOR, PythonVersion, RUNTIME_TXT, RequestedVersionError, ResolveError,
@@ -403,6 +403,14 @@ fn render_package_manager(error: &PackageManagerError) -> (String, String) {
                 found = list_package_managers(found)
             },
         ),
+        PackageManagerError::InvalidPipInstaller(value) => (
+            format!("Invalid {PIP_INSTALLER_ENV_VAR}"),
+            formatdoc! {"
+                {PIP_INSTALLER_ENV_VAR} is '{value}', but it must be 'pip' (the default) or 'uv'
+                (install requirements.txt with 'uv pip install'). Set it to one of these, or
+                unset it."
+            },
+        ),
         PackageManagerError::Io(name, error) => (
             "Unable to inspect the app directory".into(),
             format!("Checking the app's root directory for {name} failed: {error}\n\n{BUG_REPORT}"),
@@ -473,6 +481,17 @@ fn render_venv(error: &VenvLayerError) -> (String, String) {
                 'poetry lock' in the app directory, commit poetry.lock, and build again.
                 Otherwise fix what Poetry reports, then build again (set
                 {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
+                details = command_details(error)
+            },
+        ),
+        VenvLayerError::UvPipInstall(error) => (
+            "Unable to install dependencies with uv".into(),
+            formatdoc! {"
+                {details}
+                uv's output above says why. Common causes: a typo in a package name, a
+                version that doesn't exist, or a package that doesn't support this Python
+                version. Fix requirements.txt, then build again. To install with pip instead,
+                unset {PIP_INSTALLER_ENV_VAR}.",
                 details = command_details(error)
             },
         ),

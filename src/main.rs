@@ -116,7 +116,11 @@ impl Buildpack for PythonBuildpack {
         let target = &context.target;
 
         output::header("Determining the package manager");
-        let package_manager = package_manager::determine(&context.app_dir)?;
+        let package_manager = package_manager::apply_pip_installer(
+            package_manager::determine(&context.app_dir)?,
+            env.get_string_lossy(package_manager::PIP_INSTALLER_ENV_VAR)
+                .as_deref(),
+        )?;
         output::info(format!(
             "Using {package_manager} (found {})",
             package_manager.file()
@@ -164,7 +168,7 @@ impl Buildpack for PythonBuildpack {
         let python_layer =
             layers::python::install_python(&context, &mut env, &artifact, mirror.as_deref())?;
 
-        output::header(format!("Installing {package_manager}"));
+        output::header(format!("Installing {}", package_manager.tool()));
         install_package_manager(
             &context,
             &mut env,
@@ -173,7 +177,10 @@ impl Buildpack for PythonBuildpack {
             package_manager,
         )?;
 
-        output::header(format!("Installing dependencies with {package_manager}"));
+        output::header(format!(
+            "Installing dependencies with {}",
+            package_manager.tool()
+        ));
         let venv = layers::venv::install_dependencies(
             &context,
             &mut env,
@@ -248,7 +255,7 @@ fn install_package_manager(
             layers::pip::install_pip(context, env, python_layer, artifact)?;
             layers::pip_cache::prepare_pip_cache(context, env, &python_version)
         }
-        PackageManager::Uv => {
+        PackageManager::Uv | PackageManager::UvPip => {
             let tool = Tool {
                 layer: layer_name!("uv"),
                 package: "uv",

@@ -1,5 +1,6 @@
 //! Choosing the package manager from the files in the app's root directory:
 //! `requirements.txt` → pip, `uv.lock` → uv, `poetry.lock` → Poetry. Exactly one must exist.
+//! `BP_PIP_INSTALLER=uv` installs a requirements.txt app with uv's pip interface instead of pip.
 
 use std::fmt;
 use std::path::Path;
@@ -13,7 +14,13 @@ pub(crate) enum PackageManager {
     Uv,
     /// `poetry sync` from `poetry.lock` (<https://python-poetry.org/docs/>).
     Poetry,
+    /// `uv pip install -r requirements.txt`, chosen with `BP_PIP_INSTALLER=uv`
+    /// (<https://docs.astral.sh/uv/pip/>).
+    UvPip,
 }
+
+/// `BP_PIP_INSTALLER`: `pip` (the default) or `uv`, for requirements.txt apps.
+pub(crate) const PIP_INSTALLER_ENV_VAR: &str = "BP_PIP_INSTALLER";
 
 /// Every supported package manager, in the order files are looked for.
 pub(crate) const ALL: [PackageManager; 3] = [
@@ -26,18 +33,28 @@ impl PackageManager {
     /// The file in the app root that selects it (and whose content keys the venv).
     pub(crate) fn file(self) -> &'static str {
         match self {
-            Self::Pip => "requirements.txt",
+            Self::Pip | Self::UvPip => "requirements.txt",
             Self::Uv => "uv.lock",
             Self::Poetry => "poetry.lock",
         }
     }
 
-    /// Its name as shown to people and stored in layer metadata (`pip`, `uv`, `Poetry`).
+    /// Its name as shown to people and stored in layer metadata (`pip`, `uv`, `Poetry`,
+    /// `uv pip`).
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Pip => "pip",
             Self::Uv => "uv",
             Self::Poetry => "Poetry",
+            Self::UvPip => "uv pip",
+        }
+    }
+
+    /// The tool it runs (`pip`, `uv` or `Poetry`), for log headers.
+    pub(crate) fn tool(self) -> &'static str {
+        match self {
+            Self::Uv | Self::UvPip => "uv",
+            other => other.name(),
         }
     }
 }
@@ -57,6 +74,8 @@ pub(crate) enum PackageManagerError {
     Multiple(Vec<PackageManager>),
     /// Checking for a file failed.
     Io(&'static str, std::io::Error),
+    /// `BP_PIP_INSTALLER` is neither `pip` nor `uv`.
+    InvalidPipInstaller(String),
 }
 
 /// Picks the package manager from the files in `app_dir`.
@@ -78,6 +97,22 @@ pub(crate) fn determine(app_dir: &Path) -> Result<PackageManager, PackageManager
         [] => Err(PackageManagerError::NoneFound),
         [manager] => Ok(*manager),
         _ => Err(PackageManagerError::Multiple(found)),
+    }
+}
+
+/// Applies `BP_PIP_INSTALLER` (`pip_installer`, if set) to a requirements.txt app: `uv` picks
+/// [`PackageManager::UvPip`]; other package managers ignore it.
+///
+/// # Errors
+/// [`PackageManagerError::InvalidPipInstaller`] for a value other than `pip` or `uv`.
+pub(crate) fn apply_pip_installer(
+    package_manager: PackageManager,
+    pip_installer: Option<&str>,
+) -> Result<PackageManager, PackageManagerError> {
+    match (package_manager, pip_installer.map(str::trim)) {
+        (PackageManager::Pip, Some("uv")) => Ok(PackageManager::UvPip),
+        (_, None | Some("" | "pip" | "uv")) => Ok(package_manager),
+        (_, Some(other)) => Err(PackageManagerError::InvalidPipInstaller(other.to_string())),
     }
 }
 
@@ -107,5 +142,25 @@ mod tests {
         std::fs::remove_file(dir.join("requirements.txt")).unwrap();
         assert_eq!(determine(&dir).unwrap(), PackageManager::Poetry);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn pip_installer_switches_requirements_txt_apps_only() {
+        assert_eq!(
+            apply_pip_installer(PackageManager::Pip, Some("uv")).unwrap(),
+            PackageManager::UvPip
+        );
+        assert_eq!(
+            apply_pip_installer(PackageManager::Pip, None).unwrap(),
+            PackageManager::Pip
+        );
+        assert_eq!(
+            apply_pip_installer(PackageManager::Poetry, Some("uv")).unwrap(),
+            PackageManager::Poetry
+        );
+        assert!(matches!(
+            apply_pip_installer(PackageManager::Pip, Some("pipx")),
+            Err(PackageManagerError::InvalidPipInstaller(value)) if value == "pipx"
+        ));
     }
 }

@@ -54,6 +54,8 @@ pub(crate) enum VenvLayerError {
     UvSync(CommandError),
     /// `poetry sync` failed (its output is streamed above the error).
     PoetrySync(CommandError),
+    /// `uv pip install -r requirements.txt` failed (`BP_PIP_INSTALLER=uv`).
+    UvPipInstall(CommandError),
 }
 
 /// Creates (or reuses) the venv with the app's dependencies, installed by `package_manager`
@@ -189,6 +191,16 @@ fn run_package_manager(
             shown_as,
         )
         .map_err(VenvLayerError::UvSync),
+        PackageManager::UvPip => command::run_streamed(
+            command::command("uv", env)
+                .args(["pip", "install", "--python"])
+                .arg(venv.join("bin").join("python"))
+                .args(["--requirement", "requirements.txt"])
+                .args(["--compile-bytecode", "--no-progress", "--color", "never"])
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::UvPipInstall),
         PackageManager::Poetry => command::run_streamed(
             command::command("poetry", env)
                 .args(["sync", "--only", "main", "--no-interaction", "--compile"])
@@ -210,13 +222,14 @@ pub(crate) fn install_command(package_manager: PackageManager) -> &'static str {
         PackageManager::Pip => "pip install -r requirements.txt",
         PackageManager::Uv => "uv sync --locked --no-default-groups",
         PackageManager::Poetry => "poetry sync --only main",
+        PackageManager::UvPip => "uv pip install -r requirements.txt",
     }
 }
 
 /// The files the dependency fingerprint covers, for people.
 fn fingerprint_inputs(package_manager: PackageManager) -> &'static str {
     match package_manager {
-        PackageManager::Pip => "requirements.txt",
+        PackageManager::Pip | PackageManager::UvPip => "requirements.txt",
         PackageManager::Uv => "uv.lock, pyproject.toml",
         PackageManager::Poetry => "poetry.lock, pyproject.toml",
     }
@@ -228,7 +241,7 @@ fn dependencies_fingerprint(
     app_dir: &Path,
     package_manager: PackageManager,
 ) -> Result<Fingerprint, FingerprintError> {
-    if package_manager == PackageManager::Pip {
+    if matches!(package_manager, PackageManager::Pip | PackageManager::UvPip) {
         return requirements_txt::fingerprint(&app_dir.join("requirements.txt"));
     }
     let mut hasher = Sha256::new();
@@ -281,7 +294,7 @@ fn discard_reasons(
         && cached.dependencies_sha256 != current.dependencies_sha256
     {
         reasons.push(match package_manager {
-            PackageManager::Pip => {
+            PackageManager::Pip | PackageManager::UvPip => {
                 "requirements.txt (or a file it includes) has changed".to_string()
             }
             PackageManager::Uv | PackageManager::Poetry => {
