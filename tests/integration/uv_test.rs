@@ -167,3 +167,51 @@ fn copy_fixture_file(app: &App, fixture: &str, file: &str) {
     )
     .unwrap();
 }
+
+#[test]
+#[ignore = "integration test"]
+fn requirements_txt_with_uv_pip_installer() {
+    let mirror = Mirror::start(&archives_dir());
+    let buildpack = package_buildpack("uv-pip", &test_inventory());
+    let app = App::from_fixture("flask_app", "uv-pip");
+    let mut workspace = Workspace::new("uv-pip");
+    let run = |workspace: &mut Workspace, installer: &str| {
+        let env = [
+            ("BP_PYTHON_MIRROR_URL", mirror.url.as_str()),
+            ("BP_PIP_INSTALLER", installer),
+        ];
+        workspace.build(&app, &buildpack, &env)
+    };
+
+    run(&mut workspace, "pipx")
+        .assert_failure()
+        .assert_contains("[Error: Invalid BP_PIP_INSTALLER]")
+        .assert_contains("BP_PIP_INSTALLER is 'pipx', but it must be 'pip' (the default) or 'uv'");
+
+    run(&mut workspace, "uv")
+        .assert_success()
+        .assert_contains("Using uv pip (found requirements.txt)")
+        .assert_contains("Installing uv 0.13.9")
+        .assert_contains("Running 'uv pip install -r requirements.txt'")
+        .assert_contains(" + flask==3.1.3")
+        .assert_not_contains("Installing pip");
+    crate::package_manager_support::assert_tool_not_launched(&workspace, "uv", "uv-cache");
+    let port = free_port();
+    let web = workspace.start_web(port);
+    let (status, body) = http_get(port, "/");
+    drop(web);
+    assert_eq!(status, 200, "{body}");
+
+    run(&mut workspace, "uv")
+        .assert_success()
+        .assert_contains("so uv pip did not run.")
+        .assert_not_contains("Running 'uv pip install");
+
+    // Back to pip: the venv is replaced.
+    run(&mut workspace, "pip")
+        .assert_success()
+        .assert_contains(
+            "Discarding cached virtual environment since:\n - The package manager has changed from uv pip to pip\n",
+        )
+        .assert_contains("Running 'pip install -r requirements.txt'");
+}
