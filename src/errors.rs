@@ -440,6 +440,13 @@ fn render_tool(error: &ToolLayerError) -> (String, String) {
                 details = command_details(error)
             },
         ),
+        ToolLayerError::RemoveUnused(path, error) => (
+            "Unable to remove an unused layer".into(),
+            format!(
+                "Removing {}, left by an earlier build with another package manager, failed: {error}\nClearing the build cache works around it.\n\n{BUG_REPORT}",
+                path.display()
+            ),
+        ),
     }
 }
 

@@ -250,6 +250,12 @@ fn install_package_manager(
     package_manager: PackageManager,
 ) -> libcnb::Result<(), BuildpackError> {
     let python_version = artifact.version.to_string();
+    let used: &[&str] = match package_manager {
+        PackageManager::Pip => &["pip", "pip-cache"],
+        PackageManager::Uv | PackageManager::UvPip => &["uv", "uv-cache"],
+        PackageManager::Poetry => &["poetry", "poetry-cache"],
+    };
+    layers::tool::remove_unused_layers(&context.layers_dir, used)?;
     match package_manager {
         PackageManager::Pip => {
             layers::pip::install_pip(context, env, python_layer, artifact)?;

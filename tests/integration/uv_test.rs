@@ -145,6 +145,8 @@ fn uv_errors_and_switching_from_pip() {
         .assert_contains(
             "Discarding cached virtual environment since:\n - The package manager has changed from pip to uv\n",
         )
+        .assert_contains("Removing the cached 'pip' layer: this build doesn't use it")
+        .assert_contains("Removing the cached 'pip-cache' layer: this build doesn't use it")
         .assert_contains("Running 'uv sync --locked --no-default-groups'");
     let info = workspace.image_info();
     assert!(
@@ -153,6 +155,11 @@ fn uv_errors_and_switching_from_pip() {
             .is_none(),
         "{info}"
     );
+    // pip's layers left the build cache with the switch.
+    let cached = &info["cache_layers"];
+    assert!(cached.get("assetpack/python/uv").is_some(), "{info}");
+    assert!(cached.get("assetpack/python/pip").is_none(), "{info}");
+    assert!(cached.get("assetpack/python/pip-cache").is_none(), "{info}");
     let port = free_port();
     let web = workspace.start_web(port);
     let (status, body) = http_get(port, "/");
