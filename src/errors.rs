@@ -6,7 +6,9 @@ use crate::django::{DISABLE_ENV_VAR, DjangoError};
 use crate::inventory::InventoryError;
 use crate::layers::pip::PipLayerError;
 use crate::layers::python::PythonLayerError;
+use crate::layers::tool::ToolLayerError;
 use crate::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
+use crate::package_manager::{self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError};
 use crate::processes::ProcfileError;
 use crate::python_version::{
     OLDEST_SUPPORTED_MINOR, PythonVersion, RUNTIME_TXT, RequestedVersionError, ResolveError,
@@ -43,6 +45,7 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
             ),
         ),
         BuildpackError::Inventory(error) => render_inventory(error),
+        BuildpackError::PackageManager(error) => render_package_manager(error),
         BuildpackError::RequestedVersion(error) => render_requested_version(error),
         BuildpackError::ResolveVersion {
             error,
@@ -53,6 +56,7 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
             render_download(version, error)
         }
         BuildpackError::PipLayer(error) => render_pip(error),
+        BuildpackError::ToolLayer(error) => render_tool(error),
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
         BuildpackError::Django(error) => render_django(error),
@@ -362,19 +366,92 @@ fn render_pip(error: &PipLayerError) -> (String, String) {
     }
 }
 
-fn render_venv(error: &VenvLayerError) -> (String, String) {
+/// `  requirements.txt (pip)` lines for `managers`.
+fn list_package_managers(managers: &[PackageManager]) -> String {
+    managers
+        .iter()
+        .map(|manager| format!("  {} ({manager})", manager.file()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn render_package_manager(error: &PackageManagerError) -> (String, String) {
     match error {
-        VenvLayerError::NoRequirementsFile => (
-            "No requirements.txt found".into(),
+        PackageManagerError::NoneFound => (
+            "No package manager file found".into(),
             formatdoc! {"
-                This buildpack installs the app's dependencies with pip from a
-                requirements.txt in the app's root directory, and there is none.
-                Add one that lists the app's dependencies, for example:
-                  pip freeze > requirements.txt
-                (If the file exists, check it isn't in a subdirectory or excluded from the
-                build by .gitignore or project.toml.)"
+                The buildpack installs the app's dependencies with the package manager whose
+                file is in the app's root directory, and none of these is there:
+                {supported}
+                Add the one for your package manager, for example:
+                  uv lock                          (uv: writes uv.lock from pyproject.toml)
+                  poetry lock                      (Poetry: writes poetry.lock)
+                  pip freeze > requirements.txt    (pip)
+                and commit it. If the file exists, check it isn't in a subdirectory, misspelled,
+                or excluded from the build by .gitignore or project.toml.",
+                supported = list_package_managers(&package_manager::ALL)
             },
         ),
+        PackageManagerError::Multiple(found) => (
+            "Several package manager files found".into(),
+            formatdoc! {"
+                The app's root directory has the files of more than one package manager:
+                {found}
+                The buildpack can't tell which one is meant to install the dependencies.
+                Keep the file of the package manager you use and delete the others
+                (e.g. 'git rm requirements.txt' if the app moved to uv).",
+                found = list_package_managers(found)
+            },
+        ),
+        PackageManagerError::InvalidPipInstaller(value) => (
+            format!("Invalid {PIP_INSTALLER_ENV_VAR}"),
+            formatdoc! {"
+                {PIP_INSTALLER_ENV_VAR} is '{value}', but it must be 'pip' (the default) or 'uv'
+                (install requirements.txt with 'uv pip install'). Set it to one of these, or
+                unset it."
+            },
+        ),
+        PackageManagerError::Io(name, error) => (
+            "Unable to inspect the app directory".into(),
+            format!("Checking the app's root directory for {name} failed: {error}\n\n{BUG_REPORT}"),
+        ),
+    }
+}
+
+fn render_tool(error: &ToolLayerError) -> (String, String) {
+    match error {
+        ToolLayerError::BundledWheelMissing(dir, io_error) => (
+            "Unable to bootstrap the package manager".into(),
+            format!(
+                "The Python runtime has no bundled pip wheel in {}{}, which installs the package manager.\nThe runtime archive is incomplete.\n\n{BUG_REPORT}",
+                dir.display(),
+                io_error
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        ToolLayerError::Install(package, version, error) => (
+            format!("Unable to install {package} {version}"),
+            formatdoc! {"
+                {details}
+                Installing {package} needs access to PyPI (or the index set with PIP_INDEX_URL).
+                Check the network, then build again.",
+                details = command_details(error)
+            },
+        ),
+        ToolLayerError::RemoveUnused(path, error) => (
+            "Unable to remove an unused layer".into(),
+            format!(
+                "Removing {}, left by an earlier build with another package manager, failed: {error}\nClearing the build cache works around it.\n\n{BUG_REPORT}",
+                path.display()
+            ),
+        ),
+    }
+}
+
+fn render_venv(error: &VenvLayerError) -> (String, String) {
+    match error {
         VenvLayerError::Fingerprint(error) => (
             "Unable to read the requirements file".into(),
             formatdoc! {"
@@ -388,6 +465,42 @@ fn render_venv(error: &VenvLayerError) -> (String, String) {
         VenvLayerError::CreateVenv(error) => (
             "Unable to create the virtual environment".into(),
             format!("{}\n\n{BUG_REPORT}", command_details(error)),
+        ),
+        VenvLayerError::UvSync(error) => (
+            "Unable to install dependencies with uv".into(),
+            formatdoc! {"
+                {details}
+                uv's output above says why.
+                If it says the lockfile needs to be updated, uv.lock no longer matches
+                pyproject.toml: run 'uv lock' in the app directory, commit uv.lock, and build
+                again. Otherwise fix what uv reports (a package or version that doesn't exist,
+                or one that doesn't support this Python version), then build again (set
+                {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
+                details = command_details(error)
+            },
+        ),
+        VenvLayerError::PoetrySync(error) => (
+            "Unable to install dependencies with Poetry".into(),
+            formatdoc! {"
+                {details}
+                Poetry's output above says why.
+                If it says pyproject.toml changed since poetry.lock was last generated, run
+                'poetry lock' in the app directory, commit poetry.lock, and build again.
+                Otherwise fix what Poetry reports, then build again (set
+                {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
+                details = command_details(error)
+            },
+        ),
+        VenvLayerError::UvPipInstall(error) => (
+            "Unable to install dependencies with uv".into(),
+            formatdoc! {"
+                {details}
+                uv's output above says why. Common causes: a typo in a package name, a
+                version that doesn't exist, or a package that doesn't support this Python
+                version. Fix requirements.txt, then build again. To install with pip instead,
+                unset {PIP_INSTALLER_ENV_VAR}.",
+                details = command_details(error)
+            },
         ),
         VenvLayerError::PipInstall(error) => (
             "Unable to install dependencies with pip".into(),
@@ -529,5 +642,21 @@ mod tests {
         assert_eq!(title, "Python 3.13.5 isn't on the download server");
         assert!(body.contains("HTTP 404"));
         assert!(body.contains(MIRROR_ENV_VAR));
+    }
+
+    #[test]
+    fn package_manager_errors_list_the_files() {
+        let (title, body) = render_package_manager(&PackageManagerError::Multiple(vec![
+            PackageManager::Pip,
+            PackageManager::Uv,
+        ]));
+        assert_eq!(title, "Several package manager files found");
+        assert!(
+            body.contains("  requirements.txt (pip)\n  uv.lock (uv)\n"),
+            "{body}"
+        );
+        let (_, body) = render_package_manager(&PackageManagerError::NoneFound);
+        assert!(body.contains("  poetry.lock (Poetry)"), "{body}");
+        assert!(body.contains("uv lock"));
     }
 }

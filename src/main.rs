@@ -1,7 +1,8 @@
 //! `assetpack/python`: a Cloud Native Buildpack that builds Python web apps.
 //!
-//! `build()` is a straight line: choose the Python version → `python` layer → `pip` layer →
-//! `pip-cache` + `venv` layers → launch processes. Each layer lives in `src/layers/`; all
+//! `build()` is a straight line: choose the package manager and the Python version → `python`
+//! layer → the package manager's tool layer (`pip`, `uv` or `poetry`) and cache layer →
+//! `venv` layer → Django static files → launch processes. Each layer lives in `src/layers/`; all
 //! user-facing error text is rendered in `src/errors.rs`.
 
 mod archive;
@@ -12,6 +13,8 @@ mod errors;
 mod inventory;
 mod layers;
 mod output;
+mod package_manager;
+mod pinned_version;
 mod processes;
 mod python_version;
 mod requirements_txt;
@@ -20,16 +23,21 @@ use crate::django::DjangoError;
 use crate::inventory::InventoryError;
 use crate::layers::pip::PipLayerError;
 use crate::layers::python::PythonLayerError;
+use crate::layers::tool::{Tool, ToolLayerError};
 use crate::layers::venv::VenvLayerError;
+use crate::package_manager::{PackageManager, PackageManagerError};
+use crate::pinned_version::{POETRY_VERSION, UV_VERSION};
 use crate::processes::{ProcessSource, ProcfileError};
 use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
 use indoc::formatdoc;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
 use libcnb::data::launch::LaunchBuilder;
+use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, buildpack_main};
+use std::path::Path;
 use std::time::Instant;
 
 /// Overrides the base URL of the Python archive host (a mirror serving the same file names).
@@ -42,6 +50,7 @@ pub(crate) struct PythonBuildpack;
 pub(crate) enum BuildpackError {
     Detect(std::io::Error),
     Inventory(InventoryError),
+    PackageManager(PackageManagerError),
     RequestedVersion(RequestedVersionError),
     ResolveVersion {
         error: ResolveError,
@@ -50,6 +59,7 @@ pub(crate) enum BuildpackError {
     },
     PythonLayer(PythonLayerError),
     PipLayer(PipLayerError),
+    ToolLayer(ToolLayerError),
     VenvLayer(VenvLayerError),
     Procfile(ProcfileError),
     Django(DjangoError),
@@ -66,9 +76,11 @@ macro_rules! into_libcnb_error {
 }
 into_libcnb_error!(
     InventoryError => Inventory,
+    PackageManagerError => PackageManager,
     RequestedVersionError => RequestedVersion,
     PythonLayerError => PythonLayer,
     PipLayerError => PipLayer,
+    ToolLayerError => ToolLayer,
     VenvLayerError => VenvLayer,
     ProcfileError => Procfile,
     DjangoError => Django,
@@ -102,6 +114,17 @@ impl Buildpack for PythonBuildpack {
         let build_started = Instant::now();
         let mut env = Env::from_current();
         let target = &context.target;
+
+        output::header("Determining the package manager");
+        let package_manager = package_manager::apply_pip_installer(
+            package_manager::determine(&context.app_dir)?,
+            env.get_string_lossy(package_manager::PIP_INSTALLER_ENV_VAR)
+                .as_deref(),
+        )?;
+        output::info(format!(
+            "Using {package_manager} (found {})",
+            package_manager.file()
+        ));
 
         output::header("Determining the Python version");
         let inventory = inventory::read_inventory(&context.buildpack_dir)?;
@@ -145,12 +168,25 @@ impl Buildpack for PythonBuildpack {
         let python_layer =
             layers::python::install_python(&context, &mut env, &artifact, mirror.as_deref())?;
 
-        output::header("Installing pip");
-        layers::pip::install_pip(&context, &mut env, &python_layer, &artifact)?;
+        output::header(format!("Installing {}", package_manager.tool()));
+        install_package_manager(
+            &context,
+            &mut env,
+            &python_layer,
+            &artifact,
+            package_manager,
+        )?;
 
-        output::header("Installing dependencies with pip");
-        layers::pip_cache::prepare_pip_cache(&context, &mut env, &python_version)?;
-        let venv = layers::venv::install_dependencies(&context, &mut env, &python_version)?;
+        output::header(format!(
+            "Installing dependencies with {}",
+            package_manager.tool()
+        ));
+        let venv = layers::venv::install_dependencies(
+            &context,
+            &mut env,
+            &python_version,
+            package_manager,
+        )?;
 
         output::header("Collecting Django static files");
         django::collect_static_files(&context, &env, &venv)?;
@@ -186,6 +222,81 @@ impl Buildpack for PythonBuildpack {
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
         errors::on_error(error);
+    }
+}
+
+/// uv: a build-only tool layer; never downloads or uses uv-managed Pythons, and hardlinks
+/// from its cache (on the same filesystem as the venv).
+const UV_ENV: &[(&str, &str)] = &[
+    ("UV_PYTHON_DOWNLOADS", "never"),
+    ("UV_NO_MANAGED_PYTHON", "1"),
+    ("UV_LINK_MODE", "hardlink"),
+];
+
+/// uv verifies TLS with the system's certificate store (like pip does), so a CA the build
+/// image trusts (e.g. a company proxy's) works; users can set `UV_SYSTEM_CERTS=0`.
+const UV_ENV_DEFAULTS: &[(&str, &str)] = &[("UV_SYSTEM_CERTS", "1")];
+
+/// Poetry: a build-only tool layer that installs into the buildpack's venv, never its own.
+const POETRY_ENV: &[(&str, &str)] = &[("POETRY_VIRTUALENVS_CREATE", "false")];
+
+/// Installs the package manager's tool layer and prepares its cache layer (pip: `pip` +
+/// `pip-cache`; uv: `uv` + `uv-cache`; Poetry: `poetry` + `poetry-cache`).
+fn install_package_manager(
+    context: &BuildContext<PythonBuildpack>,
+    env: &mut Env,
+    python_layer: &Path,
+    artifact: &inventory::Artifact,
+    package_manager: PackageManager,
+) -> libcnb::Result<(), BuildpackError> {
+    let python_version = artifact.version.to_string();
+    let used: &[&str] = match package_manager {
+        PackageManager::Pip => &["pip", "pip-cache"],
+        PackageManager::Uv | PackageManager::UvPip => &["uv", "uv-cache"],
+        PackageManager::Poetry => &["poetry", "poetry-cache"],
+    };
+    layers::tool::remove_unused_layers(&context.layers_dir, used)?;
+    match package_manager {
+        PackageManager::Pip => {
+            layers::pip::install_pip(context, env, python_layer, artifact)?;
+            layers::pip_cache::prepare_pip_cache(context, env, &python_version)
+        }
+        PackageManager::Uv | PackageManager::UvPip => {
+            let tool = Tool {
+                layer: layer_name!("uv"),
+                package: "uv",
+                version: UV_VERSION,
+                env: UV_ENV,
+                env_defaults: UV_ENV_DEFAULTS,
+            };
+            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            layers::pip_cache::prepare_cache(
+                context,
+                env,
+                &python_version,
+                layer_name!("uv-cache"),
+                "UV_CACHE_DIR",
+                "uv cache",
+            )
+        }
+        PackageManager::Poetry => {
+            let tool = Tool {
+                layer: layer_name!("poetry"),
+                package: "poetry",
+                version: POETRY_VERSION,
+                env: POETRY_ENV,
+                env_defaults: &[],
+            };
+            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            layers::pip_cache::prepare_cache(
+                context,
+                env,
+                &python_version,
+                layer_name!("poetry-cache"),
+                "POETRY_CACHE_DIR",
+                "Poetry cache",
+            )
+        }
     }
 }
 

@@ -4,6 +4,7 @@ pub(crate) mod pip;
 pub(crate) mod pip_cache;
 pub(crate) mod python;
 pub(crate) mod staticfiles;
+pub(crate) mod tool;
 pub(crate) mod venv;
 
 /// Compares cached layer metadata with the current one and lists, for people, what changed.

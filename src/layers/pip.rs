@@ -8,6 +8,7 @@ use crate::command::{self, CommandError};
 use crate::inventory::Artifact;
 use crate::layers::{bullet_list, changed_fields, python::stdlib_dir};
 use crate::output;
+use crate::pinned_version::PIP_VERSION;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -19,38 +20,6 @@ use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// The pinned pip version, from `requirements/pip.txt` (`pip==X.Y`), which a dependency bot
-/// can bump.
-pub(crate) const PIP_VERSION: &str =
-    match extract_pinned_version(include_str!("../../requirements/pip.txt")) {
-        Some(version) => version,
-        None => panic!("requirements/pip.txt must contain 'pip==VERSION'"),
-    };
-
-/// Returns `VERSION` from `name==VERSION` (trailing newline allowed), at compile time.
-const fn extract_pinned_version(contents: &str) -> Option<&str> {
-    let bytes = contents.as_bytes();
-    let mut index = 0;
-    while index + 1 < bytes.len() {
-        if bytes[index] == b'=' && bytes[index + 1] == b'=' {
-            let (_, rest) = contents.split_at(index + 2);
-            let rest_bytes = rest.as_bytes();
-            let mut end = 0;
-            while end < rest_bytes.len() && rest_bytes[end] != b'\n' && rest_bytes[end] != b'\r' {
-                end += 1;
-            }
-            let (version, _) = rest.split_at(end);
-            return if version.is_empty() {
-                None
-            } else {
-                Some(version)
-            };
-        }
-        index += 1;
-    }
-    None
-}
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +104,8 @@ pub(crate) fn install_pip(
             }
             output::info(format!("Installing pip {PIP_VERSION}"));
             let started = Instant::now();
-            let wheel = bundled_pip_wheel(python_layer, artifact)?;
+            let wheel = bundled_pip_wheel(python_layer, artifact)
+                .map_err(|(dir, error)| PipLayerError::BundledWheelMissing(dir, error))?;
             let layer_env = layer.read_env()?.apply(Scope::Build, env);
             command::run_captured(
                 command::command("python", &layer_env)
@@ -163,12 +133,19 @@ pub(crate) fn install_pip(
     Ok(())
 }
 
-fn bundled_pip_wheel(python_layer: &Path, artifact: &Artifact) -> Result<PathBuf, PipLayerError> {
+/// The pip wheel CPython bundles (`<stdlib>/ensurepip/_bundled/pip-*.whl`); pip runs from it
+/// as `python <wheel>/pip`.
+///
+/// # Errors
+/// `(directory, I/O error)` when the directory can't be read or holds no pip wheel.
+pub(crate) fn bundled_pip_wheel(
+    python_layer: &Path,
+    artifact: &Artifact,
+) -> Result<PathBuf, (PathBuf, Option<std::io::Error>)> {
     let bundled = stdlib_dir(python_layer, artifact)
         .join("ensurepip")
         .join("_bundled");
-    let entries = std::fs::read_dir(&bundled)
-        .map_err(|error| PipLayerError::BundledWheelMissing(bundled.clone(), Some(error)))?;
+    let entries = std::fs::read_dir(&bundled).map_err(|error| (bundled.clone(), Some(error)))?;
     entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -180,19 +157,5 @@ fn bundled_pip_wheel(python_layer: &Path, artifact: &Artifact) -> Result<PathBuf
                     .extension()
                     .is_some_and(|extension| extension.eq_ignore_ascii_case("whl"))
         })
-        .ok_or(PipLayerError::BundledWheelMissing(bundled, None))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn extracts_pinned_version() {
-        assert_eq!(extract_pinned_version("pip==26.3\n"), Some("26.3"));
-        assert_eq!(extract_pinned_version("pip==1.2.3"), Some("1.2.3"));
-        assert_eq!(extract_pinned_version("pip\n"), None);
-        assert_eq!(extract_pinned_version("pip==\n"), None);
-        assert!(!PIP_VERSION.is_empty());
-    }
+        .ok_or((bundled, None))
 }

@@ -2,12 +2,15 @@
 //! wheel cache (`PIP_CACHE_DIR`), never pip's output, so an unchanged wheel isn't downloaded
 //! or built again. Reset when the Python version or the target changes, so it can't grow
 //! without bound with wheels nobody uses.
+//!
+//! [`prepare_cache`] does the same for uv's and Poetry's caches (`uv-cache`, `poetry-cache`).
 
 use crate::layers::{bullet_list, changed_fields};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
+use libcnb::data::layer::LayerName;
 use libcnb::data::layer_name;
 use libcnb::layer::{
     CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
@@ -32,6 +35,30 @@ pub(crate) fn prepare_pip_cache(
     env: &mut Env,
     python_version: &str,
 ) -> libcnb::Result<(), BuildpackError> {
+    prepare_cache(
+        context,
+        env,
+        python_version,
+        layer_name!("pip-cache"),
+        "PIP_CACHE_DIR",
+        "pip download/wheel cache",
+    )
+}
+
+/// Prepares a cache-only layer `layer` for a package manager's download/build cache, reset
+/// when the Python version or target changes, and sets `env_var` to its path in `env` (for
+/// this buildpack's runs only). `description` names it in the log.
+///
+/// # Errors
+/// libcnb errors for layer I/O.
+pub(crate) fn prepare_cache(
+    context: &BuildContext<PythonBuildpack>,
+    env: &mut Env,
+    python_version: &str,
+    layer: LayerName,
+    env_var: &str,
+    description: &str,
+) -> libcnb::Result<(), BuildpackError> {
     let metadata = PipCacheLayerMetadata {
         python_version: python_version.to_string(),
         arch: context.target.arch.clone(),
@@ -39,7 +66,7 @@ pub(crate) fn prepare_pip_cache(
         distro_version: context.target.distro_version.clone(),
     };
     let layer = context.cached_layer(
-        layer_name!("pip-cache"),
+        layer,
         CachedLayerDefinition {
             build: false,
             launch: false,
@@ -69,7 +96,7 @@ pub(crate) fn prepare_pip_cache(
                     (
                         RestoredLayerAction::DeleteLayer,
                         format!(
-                            "Discarding the pip download/wheel cache since:{}",
+                            "Discarding the {description} since:{}",
                             bullet_list(&reasons)
                         ),
                     )
@@ -78,15 +105,15 @@ pub(crate) fn prepare_pip_cache(
         },
     )?;
     match layer.state {
-        LayerState::Restored { .. } => output::info("Using cached pip download/wheel cache"),
+        LayerState::Restored { .. } => output::info(format!("Using cached {description}")),
         LayerState::Empty { ref cause } => {
             if let EmptyLayerCause::RestoredLayerAction { cause } = cause {
                 output::info(cause);
             }
-            output::info("Creating a new pip download/wheel cache");
+            output::info(format!("Creating a new {description}"));
             layer.write_metadata(metadata.clone())?;
         }
     }
-    env.insert("PIP_CACHE_DIR", layer.path());
+    env.insert(env_var, layer.path());
     Ok(())
 }

@@ -1,16 +1,19 @@
-//! The `venv` layer (build + launch + cache): a PEP 405 virtual environment holding the app's
-//! dependencies, made with `pip install -r requirements.txt`.
+//! The `venv` layer (build + launch + cache): a PEP 405 virtual environment (always made with
+//! `python -m venv --without-pip`) holding the app's dependencies, installed by the chosen
+//! package manager: `pip install -r requirements.txt`, `uv sync --locked` or `poetry sync`.
 //!
-//! Reused without running pip when the requirements fingerprint (requirements.txt and the
-//! files it includes), the Python version and the target are unchanged. It is rebuilt when
-//! any of those change, when `BP_REINSTALL_DEPENDENCIES=true`, or when requirements.txt
-//! installs from local paths (whose contents the fingerprint can't see).
+//! Reused without running the package manager when the package manager, the dependency
+//! fingerprint (pip: requirements.txt and the files it includes; uv/Poetry: the lockfile and
+//! pyproject.toml), the Python version and the target are unchanged. It is rebuilt when any of
+//! those change, when `BP_REINSTALL_DEPENDENCIES=true`, or when requirements.txt installs from
+//! local paths (whose contents the fingerprint can't see).
 //! Env: `VIRTUAL_ENV` (build and launch), `PIP_PYTHON` (build, so later pip runs target it).
 
 use crate::command::{self, CommandError};
 use crate::layers::{bullet_list, changed_fields};
 use crate::output;
-use crate::requirements_txt::{self, FingerprintError};
+use crate::package_manager::PackageManager;
+use crate::requirements_txt::{self, Fingerprint, FingerprintError};
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -20,7 +23,8 @@ use libcnb::layer::{
 };
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Setting this to `true` reinstalls dependencies even when the cache key is unchanged.
@@ -30,7 +34,9 @@ pub(crate) const REINSTALL_ENV_VAR: &str = "BP_REINSTALL_DEPENDENCIES";
 #[serde(deny_unknown_fields)]
 struct VenvLayerMetadata {
     package_manager: String,
-    requirements_sha256: String,
+    /// Named `requirements_sha256` before uv and Poetry support; the alias keeps such caches.
+    #[serde(alias = "requirements_sha256")]
+    dependencies_sha256: String,
     python_version: String,
     arch: String,
     distro_name: String,
@@ -40,36 +46,39 @@ struct VenvLayerMetadata {
 /// Errors of the dependencies layer.
 #[derive(Debug)]
 pub(crate) enum VenvLayerError {
-    /// The app has no requirements.txt.
-    NoRequirementsFile,
+    /// A file of the dependency fingerprint couldn't be read.
     Fingerprint(FingerprintError),
     CreateVenv(CommandError),
     PipInstall(CommandError),
+    /// `uv sync --locked` failed (its output is streamed above the error).
+    UvSync(CommandError),
+    /// `poetry sync` failed (its output is streamed above the error).
+    PoetrySync(CommandError),
+    /// `uv pip install -r requirements.txt` failed (`BP_PIP_INSTALLER=uv`).
+    UvPipInstall(CommandError),
 }
 
-/// Creates (or reuses) the venv with the app's dependencies; applies its env to `env` and
-/// returns the layer path.
+/// Creates (or reuses) the venv with the app's dependencies, installed by `package_manager`
+/// (whose tool must already be on `env`'s PATH); applies its env to `env` and returns the
+/// layer path.
 ///
 /// # Errors
-/// [`VenvLayerError`] for a missing/unreadable requirements file or a failing pip; libcnb
+/// [`VenvLayerError`] for an unreadable dependency file or a failing package manager; libcnb
 /// errors for layer I/O.
 pub(crate) fn install_dependencies(
     context: &BuildContext<PythonBuildpack>,
     env: &mut Env,
     python_version: &str,
+    package_manager: PackageManager,
 ) -> libcnb::Result<PathBuf, BuildpackError> {
-    let requirements_file = context.app_dir.join("requirements.txt");
-    if !requirements_file.exists() {
-        Err(VenvLayerError::NoRequirementsFile)?;
-    }
-    let fingerprint =
-        requirements_txt::fingerprint(&requirements_file).map_err(VenvLayerError::Fingerprint)?;
+    let fingerprint = dependencies_fingerprint(&context.app_dir, package_manager)
+        .map_err(VenvLayerError::Fingerprint)?;
     let force_reinstall = env
         .get_string_lossy(REINSTALL_ENV_VAR)
         .is_some_and(|value| value.eq_ignore_ascii_case("true") || value == "1");
     let metadata = VenvLayerMetadata {
-        package_manager: "pip".to_string(),
-        requirements_sha256: fingerprint.sha256.clone(),
+        package_manager: package_manager.name().to_string(),
+        dependencies_sha256: fingerprint.sha256.clone(),
         python_version: python_version.to_string(),
         arch: context.target.arch.clone(),
         distro_name: context.target.distro_name.clone(),
@@ -83,6 +92,7 @@ pub(crate) fn install_dependencies(
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &VenvLayerMetadata, _| {
                 let reasons = discard_reasons(
+                    package_manager,
                     cached,
                     &metadata,
                     &fingerprint.local_path_lines,
@@ -122,9 +132,10 @@ pub(crate) fn install_dependencies(
     match layer.state {
         LayerState::Restored { .. } => {
             output::info(format!(
-                "Using cached virtual environment: requirements.txt, Python {python_version} and the target \
-                 are unchanged, so pip did not run.\nTo force a reinstall, set {REINSTALL_ENV_VAR}=true \
-                 or clear the build cache."
+                "Using cached virtual environment: {inputs}, Python {python_version} and the target \
+                 are unchanged, so {package_manager} did not run.\nTo force a reinstall, set \
+                 {REINSTALL_ENV_VAR}=true or clear the build cache.",
+                inputs = fingerprint_inputs(package_manager)
             ));
         }
         LayerState::Empty { ref cause } => {
@@ -140,18 +151,8 @@ pub(crate) fn install_dependencies(
                 "python -m venv",
             )
             .map_err(VenvLayerError::CreateVenv)?;
-            output::info("Running 'pip install -r requirements.txt'");
             let started = Instant::now();
-            command::run_streamed(
-                command::command("pip", env)
-                    .arg("--python")
-                    .arg(venv.join("bin").join("python"))
-                    .args(["install", "--no-input", "--progress-bar", "off"])
-                    .args(["--requirement", "requirements.txt"])
-                    .current_dir(&context.app_dir),
-                "pip install -r requirements.txt",
-            )
-            .map_err(VenvLayerError::PipInstall)?;
+            run_package_manager(context, env, &venv, package_manager)?;
             output::done("Installed dependencies", started);
             layer.write_metadata(metadata.clone())?;
         }
@@ -160,8 +161,107 @@ pub(crate) fn install_dependencies(
     Ok(venv)
 }
 
+/// Runs the package manager's install into `venv`, streaming its output to the build log.
+fn run_package_manager(
+    context: &BuildContext<PythonBuildpack>,
+    env: &Env,
+    venv: &Path,
+    package_manager: PackageManager,
+) -> Result<(), VenvLayerError> {
+    let shown_as = install_command(package_manager);
+    output::info(format!("Running '{shown_as}'"));
+    match package_manager {
+        PackageManager::Pip => command::run_streamed(
+            command::command("pip", env)
+                .arg("--python")
+                .arg(venv.join("bin").join("python"))
+                .args(["install", "--no-input", "--progress-bar", "off"])
+                .args(["--requirement", "requirements.txt"])
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::PipInstall),
+        PackageManager::Uv => command::run_streamed(
+            command::command("uv", env)
+                .args(["sync", "--locked", "--no-default-groups"])
+                .args(["--compile-bytecode", "--no-progress", "--color", "never"])
+                .env("UV_PROJECT_ENVIRONMENT", venv)
+                .env("VIRTUAL_ENV", venv)
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::UvSync),
+        PackageManager::UvPip => command::run_streamed(
+            command::command("uv", env)
+                .args(["pip", "install", "--python"])
+                .arg(venv.join("bin").join("python"))
+                .args(["--requirement", "requirements.txt"])
+                .args(["--compile-bytecode", "--no-progress", "--color", "never"])
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::UvPipInstall),
+        PackageManager::Poetry => command::run_streamed(
+            command::command("poetry", env)
+                .args(["sync", "--only", "main", "--no-interaction", "--compile"])
+                .args(["--no-ansi"])
+                .env("VIRTUAL_ENV", venv)
+                .env("POETRY_VIRTUALENVS_CREATE", "false")
+                // No keyring: with no desktop keyring, probing one can hang the build.
+                .env("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::PoetrySync),
+    }
+}
+
+/// The install command as shown in the log and in errors.
+pub(crate) fn install_command(package_manager: PackageManager) -> &'static str {
+    match package_manager {
+        PackageManager::Pip => "pip install -r requirements.txt",
+        PackageManager::Uv => "uv sync --locked --no-default-groups",
+        PackageManager::Poetry => "poetry sync --only main",
+        PackageManager::UvPip => "uv pip install -r requirements.txt",
+    }
+}
+
+/// The files the dependency fingerprint covers, for people.
+fn fingerprint_inputs(package_manager: PackageManager) -> &'static str {
+    match package_manager {
+        PackageManager::Pip | PackageManager::UvPip => "requirements.txt",
+        PackageManager::Uv => "uv.lock, pyproject.toml",
+        PackageManager::Poetry => "poetry.lock, pyproject.toml",
+    }
+}
+
+/// pip: the requirements fingerprint. uv/Poetry: sha256 over the lockfile and pyproject.toml
+/// (an edited pyproject.toml must reach `--locked`/`poetry sync`, which check the two agree).
+fn dependencies_fingerprint(
+    app_dir: &Path,
+    package_manager: PackageManager,
+) -> Result<Fingerprint, FingerprintError> {
+    if matches!(package_manager, PackageManager::Pip | PackageManager::UvPip) {
+        return requirements_txt::fingerprint(&app_dir.join("requirements.txt"));
+    }
+    let mut hasher = Sha256::new();
+    for name in [package_manager.file(), "pyproject.toml"] {
+        let path = app_dir.join(name);
+        let contents = std::fs::read(&path).map_err(|error| FingerprintError { path, error })?;
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(&contents);
+        hasher.update([0]);
+    }
+    Ok(Fingerprint {
+        sha256: format!("{:x}", hasher.finalize()),
+        local_path_lines: Vec::new(),
+    })
+}
+
 /// Why a cached venv can't be reused; empty when it can.
 fn discard_reasons(
+    package_manager: PackageManager,
     cached: &VenvLayerMetadata,
     current: &VenvLayerMetadata,
     local_path_lines: &[String],
@@ -190,8 +290,17 @@ fn discard_reasons(
             &current.distro_version,
         ),
     ]);
-    if cached.requirements_sha256 != current.requirements_sha256 {
-        reasons.push("requirements.txt (or a file it includes) has changed".to_string());
+    if cached.package_manager == current.package_manager
+        && cached.dependencies_sha256 != current.dependencies_sha256
+    {
+        reasons.push(match package_manager {
+            PackageManager::Pip | PackageManager::UvPip => {
+                "requirements.txt (or a file it includes) has changed".to_string()
+            }
+            PackageManager::Uv | PackageManager::Poetry => {
+                format!("{} or pyproject.toml has changed", package_manager.file())
+            }
+        });
     }
     if !local_path_lines.is_empty() {
         reasons.push(format!(
@@ -212,7 +321,7 @@ mod tests {
     fn metadata() -> VenvLayerMetadata {
         VenvLayerMetadata {
             package_manager: "pip".into(),
-            requirements_sha256: "aa".into(),
+            dependencies_sha256: "aa".into(),
             python_version: "3.13.5".into(),
             arch: "amd64".into(),
             distro_name: "debian".into(),
@@ -222,25 +331,81 @@ mod tests {
 
     #[test]
     fn reuse_only_when_everything_matches() {
-        assert!(discard_reasons(&metadata(), &metadata(), &[], false).is_empty());
+        assert!(
+            discard_reasons(PackageManager::Pip, &metadata(), &metadata(), &[], false).is_empty()
+        );
         let changed = VenvLayerMetadata {
-            requirements_sha256: "bb".into(),
+            dependencies_sha256: "bb".into(),
             python_version: "3.11.2".into(),
             ..metadata()
         };
         assert_eq!(
-            discard_reasons(&metadata(), &changed, &[], false),
+            discard_reasons(PackageManager::Pip, &metadata(), &changed, &[], false),
             [
                 "The Python version has changed from 3.13.5 to 3.11.2",
                 "requirements.txt (or a file it includes) has changed"
             ]
         );
         assert_eq!(
-            discard_reasons(&metadata(), &metadata(), &["-e .".to_string()], true),
+            discard_reasons(
+                PackageManager::Pip,
+                &metadata(),
+                &metadata(),
+                &["-e .".to_string()],
+                true
+            ),
             [
                 "requirements.txt installs from local paths (-e .), whose contents aren't tracked",
                 "BP_REINSTALL_DEPENDENCIES is set"
             ]
         );
+    }
+
+    #[test]
+    fn switching_package_manager_is_one_reason() {
+        let uv = VenvLayerMetadata {
+            package_manager: "uv".into(),
+            dependencies_sha256: "cc".into(),
+            ..metadata()
+        };
+        assert_eq!(
+            discard_reasons(PackageManager::Uv, &metadata(), &uv, &[], false),
+            ["The package manager has changed from pip to uv"]
+        );
+        let relocked = VenvLayerMetadata {
+            dependencies_sha256: "dd".into(),
+            ..uv.clone()
+        };
+        assert_eq!(
+            discard_reasons(PackageManager::Uv, &uv, &relocked, &[], false),
+            ["uv.lock or pyproject.toml has changed"]
+        );
+    }
+
+    #[test]
+    fn old_metadata_field_name_is_accepted() {
+        let old: VenvLayerMetadata = toml::from_str(
+            "package_manager = 'pip'\nrequirements_sha256 = 'aa'\npython_version = '3.13.5'\n\
+             arch = 'amd64'\ndistro_name = 'debian'\ndistro_version = '12'\n",
+        )
+        .unwrap();
+        assert_eq!(old, metadata());
+    }
+
+    #[test]
+    fn lockfile_fingerprint_covers_pyproject() {
+        let dir = std::env::temp_dir().join(format!("assetpack-venv-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("uv.lock"), "version = 1\n").unwrap();
+        std::fs::write(dir.join("pyproject.toml"), "[project]\n").unwrap();
+        let first = dependencies_fingerprint(&dir, PackageManager::Uv).unwrap();
+        std::fs::write(dir.join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+        let second = dependencies_fingerprint(&dir, PackageManager::Uv).unwrap();
+        assert_ne!(first.sha256, second.sha256);
+        std::fs::remove_file(dir.join("pyproject.toml")).unwrap();
+        let error = dependencies_fingerprint(&dir, PackageManager::Uv).unwrap_err();
+        assert!(error.path.ends_with("pyproject.toml"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

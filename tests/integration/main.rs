@@ -13,5 +13,8 @@ mod support;
 mod django_test;
 mod download_test;
 mod flask_test;
+mod package_manager_support;
+mod poetry_test;
 mod python_version_test;
 mod staticfiles_test;
+mod uv_test;
