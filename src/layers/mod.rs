@@ -17,6 +17,24 @@ pub(crate) fn changed_fields(fields: &[(&str, &str, &str)]) -> Vec<String> {
         .collect()
 }
 
+/// Change reasons for what most layers' contents depend on: the Python version and the CNB
+/// target. Each argument is `[python_version, arch, distro_name, distro_version]`.
+pub(crate) fn runtime_changes(cached: [&str; 4], current: [&str; 4]) -> Vec<String> {
+    const WHAT: [&str; 4] = [
+        "Python version",
+        "target architecture",
+        "target distro name",
+        "target distro version",
+    ];
+    let fields: Vec<(&str, &str, &str)> = WHAT
+        .into_iter()
+        .zip(cached)
+        .zip(current)
+        .map(|((what, cached), current)| (what, cached, current))
+        .collect();
+    changed_fields(&fields)
+}
+
 /// Formats reasons as an indented bullet list.
 pub(crate) fn bullet_list(reasons: &[String]) -> String {
     reasons.iter().fold(String::new(), |mut list, reason| {
@@ -39,6 +57,16 @@ mod tests {
         assert_eq!(
             reasons,
             ["The Python version has changed from 3.13.5 to 3.11.2"]
+        );
+        assert_eq!(
+            runtime_changes(
+                ["3.13.5", "amd64", "debian", "12"],
+                ["3.13.5", "arm64", "debian", "13"]
+            ),
+            [
+                "The target architecture has changed from amd64 to arm64",
+                "The target distro version has changed from 12 to 13"
+            ]
         );
         assert_eq!(
             bullet_list(&reasons),

@@ -107,22 +107,11 @@ pub(crate) fn install_pip(
             let wheel = bundled_pip_wheel(python_layer, artifact)
                 .map_err(|(dir, error)| PipLayerError::BundledWheelMissing(dir, error))?;
             let layer_env = layer.read_env()?.apply(Scope::Build, env);
-            command::run_captured(
-                command::command("python", &layer_env)
-                    .arg(wheel.join("pip"))
-                    .args([
-                        "install",
-                        "--disable-pip-version-check",
-                        "--isolated",
-                        "--no-cache-dir",
-                        "--no-input",
-                        "--no-warn-script-location",
-                        "--quiet",
-                        "--user",
-                    ])
-                    .arg(format!("pip=={PIP_VERSION}"))
-                    .current_dir(&context.app_dir),
-                &format!("pip install pip=={PIP_VERSION}"),
+            install_with_bundled_pip(
+                &wheel,
+                &format!("pip=={PIP_VERSION}"),
+                &layer_env,
+                &context.app_dir,
             )
             .map_err(PipLayerError::Install)?;
             output::done(&format!("Installed pip {PIP_VERSION}"), started);
@@ -131,6 +120,39 @@ pub(crate) fn install_pip(
     }
     env.clone_from(&layer.read_env()?.apply(Scope::Build, env));
     Ok(())
+}
+
+/// Installs `requirement` (`name==version`) with `--user` (into `PYTHONUSERBASE`, set in
+/// `env` to the tool's layer) by running pip straight from CPython's bundled `wheel`, which is
+/// quicker than `ensurepip` and needs no pip in the runtime. `--isolated` keeps the user's pip
+/// configuration out of the bootstrap.
+///
+/// # Errors
+/// [`CommandError`] when pip can't start or fails (output captured).
+pub(crate) fn install_with_bundled_pip(
+    wheel: &Path,
+    requirement: &str,
+    env: &Env,
+    app_dir: &Path,
+) -> Result<(), CommandError> {
+    command::run_captured(
+        command::command("python", env)
+            .arg(wheel.join("pip"))
+            .args([
+                "install",
+                "--disable-pip-version-check",
+                "--isolated",
+                "--no-cache-dir",
+                "--no-input",
+                "--no-warn-script-location",
+                "--quiet",
+                "--user",
+                requirement,
+            ])
+            .current_dir(app_dir),
+        &format!("pip install {requirement}"),
+    )
+    .map(|_| ())
 }
 
 /// The pip wheel CPython bundles (`<stdlib>/ensurepip/_bundled/pip-*.whl`); pip runs from it

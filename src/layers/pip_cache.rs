@@ -5,7 +5,7 @@
 //!
 //! [`prepare_cache`] does the same for uv's and Poetry's caches (`uv-cache`, `poetry-cache`).
 
-use crate::layers::{bullet_list, changed_fields};
+use crate::layers::{bullet_list, runtime_changes};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
@@ -72,24 +72,20 @@ pub(crate) fn prepare_cache(
             launch: false,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &PipCacheLayerMetadata, _| {
-                let reasons = changed_fields(&[
-                    (
-                        "Python version",
+                let reasons = runtime_changes(
+                    [
                         &cached.python_version,
-                        &metadata.python_version,
-                    ),
-                    ("target architecture", &cached.arch, &metadata.arch),
-                    (
-                        "target distro name",
+                        &cached.arch,
                         &cached.distro_name,
-                        &metadata.distro_name,
-                    ),
-                    (
-                        "target distro version",
                         &cached.distro_version,
+                    ],
+                    [
+                        &metadata.python_version,
+                        &metadata.arch,
+                        &metadata.distro_name,
                         &metadata.distro_version,
-                    ),
-                ]);
+                    ],
+                );
                 if reasons.is_empty() {
                     (RestoredLayerAction::KeepLayer, String::new())
                 } else {

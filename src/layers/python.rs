@@ -7,7 +7,7 @@
 
 use crate::archive::{self, ArchiveError};
 use crate::inventory::{self, Artifact};
-use crate::layers::{bullet_list, changed_fields};
+use crate::layers::{bullet_list, runtime_changes};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
@@ -150,24 +150,20 @@ pub(crate) fn install_python(
 }
 
 fn discard_reasons(cached: &PythonLayerMetadata, current: &PythonLayerMetadata) -> Vec<String> {
-    let mut reasons = changed_fields(&[
-        (
-            "Python version",
+    let mut reasons = runtime_changes(
+        [
             &cached.python_version,
-            &current.python_version,
-        ),
-        ("target architecture", &cached.arch, &current.arch),
-        (
-            "target distro name",
+            &cached.arch,
             &cached.distro_name,
-            &current.distro_name,
-        ),
-        (
-            "target distro version",
             &cached.distro_version,
+        ],
+        [
+            &current.python_version,
+            &current.arch,
+            &current.distro_name,
             &current.distro_version,
-        ),
-    ]);
+        ],
+    );
     if cached.python_version == current.python_version
         && cached.archive_sha256 != current.archive_sha256
     {

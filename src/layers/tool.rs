@@ -6,9 +6,10 @@
 //! `PYTHONUSERBASE` set to the layer, which puts the tool in `<layer>/bin`. Reused while the
 //! tool version, the Python version and the target are unchanged.
 
-use crate::command::{self, CommandError};
+use crate::command::CommandError;
 use crate::inventory::Artifact;
-use crate::layers::{bullet_list, changed_fields, pip::bundled_pip_wheel};
+use crate::layers::pip::{bundled_pip_wheel, install_with_bundled_pip};
+use crate::layers::{bullet_list, changed_fields, runtime_changes};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
@@ -172,22 +173,11 @@ pub(crate) fn install_tool(
                 .map_err(|(dir, error)| ToolLayerError::BundledWheelMissing(dir, error))?;
             // `read_env` rather than the written env: it adds `<layer>/bin` to PATH.
             let layer_env = layer.read_env()?.apply(Scope::Build, env);
-            command::run_captured(
-                command::command("python", &layer_env)
-                    .arg(wheel.join("pip"))
-                    .args([
-                        "install",
-                        "--disable-pip-version-check",
-                        "--isolated",
-                        "--no-cache-dir",
-                        "--no-input",
-                        "--no-warn-script-location",
-                        "--quiet",
-                        "--user",
-                    ])
-                    .arg(format!("{package}=={version}"))
-                    .current_dir(&context.app_dir),
-                &format!("pip install {package}=={version}"),
+            install_with_bundled_pip(
+                &wheel,
+                &format!("{package}=={version}"),
+                &layer_env,
+                &context.app_dir,
             )
             .map_err(|error| ToolLayerError::Install(package, version, error))?;
             output::done(&format!("Installed {package} {version}"), started);
@@ -204,25 +194,23 @@ fn discard_reasons(
     current: &ToolLayerMetadata,
 ) -> Vec<String> {
     let what = format!("{package} version");
-    changed_fields(&[
-        (&what, &cached.tool_version, &current.tool_version),
-        (
-            "Python version",
-            &cached.python_version,
-            &current.python_version,
-        ),
-        ("target architecture", &cached.arch, &current.arch),
-        (
-            "target distro name",
-            &cached.distro_name,
-            &current.distro_name,
-        ),
-        (
-            "target distro version",
-            &cached.distro_version,
-            &current.distro_version,
-        ),
-    ])
+    changed_fields(&[(&what, &cached.tool_version, &current.tool_version)])
+        .into_iter()
+        .chain(runtime_changes(
+            [
+                &cached.python_version,
+                &cached.arch,
+                &cached.distro_name,
+                &cached.distro_version,
+            ],
+            [
+                &current.python_version,
+                &current.arch,
+                &current.distro_name,
+                &current.distro_version,
+            ],
+        ))
+        .collect::<Vec<_>>()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! Env: `VIRTUAL_ENV` (build and launch), `PIP_PYTHON` (build, so later pip runs target it).
 
 use crate::command::{self, CommandError};
-use crate::layers::{bullet_list, changed_fields};
+use crate::layers::{bullet_list, changed_fields, runtime_changes};
 use crate::output;
 use crate::package_manager::PackageManager;
 use crate::requirements_txt::{self, Fingerprint, FingerprintError};
@@ -267,29 +267,27 @@ fn discard_reasons(
     local_path_lines: &[String],
     force_reinstall: bool,
 ) -> Vec<String> {
-    let mut reasons = changed_fields(&[
-        (
-            "package manager",
-            &cached.package_manager,
-            &current.package_manager,
-        ),
-        (
-            "Python version",
+    let mut reasons = changed_fields(&[(
+        "package manager",
+        &cached.package_manager,
+        &current.package_manager,
+    )])
+    .into_iter()
+    .chain(runtime_changes(
+        [
             &cached.python_version,
-            &current.python_version,
-        ),
-        ("target architecture", &cached.arch, &current.arch),
-        (
-            "target distro name",
+            &cached.arch,
             &cached.distro_name,
-            &current.distro_name,
-        ),
-        (
-            "target distro version",
             &cached.distro_version,
+        ],
+        [
+            &current.python_version,
+            &current.arch,
+            &current.distro_name,
             &current.distro_version,
-        ),
-    ]);
+        ],
+    ))
+    .collect::<Vec<_>>();
     if cached.package_manager == current.package_manager
         && cached.dependencies_sha256 != current.dependencies_sha256
     {
