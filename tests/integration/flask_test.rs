@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use crate::support::{
-    App, Mirror, Workspace, archived_version, archives_dir, free_port, http_get, package_buildpack,
-    test_inventory,
+    App, Mirror, Workspace, archived_version, archives_dir, package_buildpack, test_inventory,
 };
 
 #[test]
@@ -49,12 +48,7 @@ fn flask_app_builds_serves_and_caches() {
 
     // The web process, run from the exported image, answers with the interpreter it runs on.
     let layers_dir = workspace.dir.join("layers/assetpack_python");
-    let port = free_port();
-    let web = workspace.start_web(port);
-    let (status, body) = http_get(port, "/");
-    let log = web.stop();
-    assert_eq!(status, 200, "{body}\n{log}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&workspace.get_from_web("/")).unwrap();
     assert_eq!(json["python_version"], python_313.as_str());
     assert_eq!(
         json["virtual_env"],
@@ -111,11 +105,7 @@ fn flask_app_builds_serves_and_caches() {
             "Discarding the pip download/wheel cache since:\n - The Python version has changed from {python_313} to {python_311}"
         ));
     assert_ne!(workspace.layer_sha("python").unwrap(), python_sha);
-    let port = free_port();
-    let web = workspace.start_web(port);
-    let (status, body) = http_get(port, "/");
-    drop(web);
-    assert_eq!(status, 200);
+    let body = workspace.get_from_web("/");
     assert!(
         body.contains(&format!("\"python_version\":\"{python_311}\"")),
         "{body}"

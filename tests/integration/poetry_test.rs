@@ -2,8 +2,7 @@
 //! contents, venv reuse keyed on the lockfile, and a lockfile out of sync with pyproject.toml.
 
 use crate::support::{
-    App, Mirror, Workspace, archived_version, archives_dir, free_port, http_get, package_buildpack,
-    test_inventory,
+    App, Mirror, Workspace, archived_version, archives_dir, package_buildpack, test_inventory,
 };
 
 #[test]
@@ -39,12 +38,7 @@ fn poetry_app_builds_serves_and_caches() {
     );
 
     let layers_dir = workspace.dir.join("layers/assetpack_python");
-    let port = free_port();
-    let web = workspace.start_web(port);
-    let (status, body) = http_get(port, "/");
-    let log = web.stop();
-    assert_eq!(status, 200, "{body}\n{log}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&workspace.get_from_web("/")).unwrap();
     assert_eq!(json["python_version"], python_313.as_str());
     assert_eq!(json["prefix"], layers_dir.join("venv").to_str().unwrap());
 

@@ -333,6 +333,17 @@ impl Workspace {
         Running { child }
     }
 
+    /// Starts the image's default process, GETs `path` from it, stops it, asserts HTTP 200
+    /// (showing the process's output otherwise) and returns the body.
+    pub(crate) fn get_from_web(&self, path: &str) -> String {
+        let port = free_port();
+        let web = self.start_web(port);
+        let (status, body) = http_get(port, path);
+        let log = web.stop();
+        assert_eq!(status, 200, "GET {path}: {body}\n{log}");
+        body
+    }
+
     /// JSON from `tests/bed/image-info.py` for the exported image.
     pub(crate) fn image_info(&self) -> serde_json::Value {
         let output = Command::new("python3")

@@ -3,8 +3,8 @@
 //! app from pip to uv.
 
 use crate::support::{
-    App, Mirror, Workspace, archived_version, archives_dir, free_port, http_get, package_buildpack,
-    repo_root, test_inventory,
+    App, Mirror, Workspace, archived_version, archives_dir, package_buildpack, repo_root,
+    test_inventory,
 };
 
 #[test]
@@ -35,12 +35,7 @@ fn uv_app_builds_serves_and_caches() {
         crate::package_manager_support::assert_tool_not_launched(&workspace, "uv", "uv-cache");
 
     let layers_dir = workspace.dir.join("layers/assetpack_python");
-    let port = free_port();
-    let web = workspace.start_web(port);
-    let (status, body) = http_get(port, "/");
-    let log = web.stop();
-    assert_eq!(status, 200, "{body}\n{log}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&workspace.get_from_web("/")).unwrap();
     assert_eq!(json["python_version"], python_313.as_str());
     assert_eq!(json["prefix"], layers_dir.join("venv").to_str().unwrap());
 
@@ -160,11 +155,7 @@ fn uv_errors_and_switching_from_pip() {
     assert!(cached.get("assetpack/python/uv").is_some(), "{info}");
     assert!(cached.get("assetpack/python/pip").is_none(), "{info}");
     assert!(cached.get("assetpack/python/pip-cache").is_none(), "{info}");
-    let port = free_port();
-    let web = workspace.start_web(port);
-    let (status, body) = http_get(port, "/");
-    drop(web);
-    assert_eq!(status, 200, "{body}");
+    workspace.get_from_web("/");
 }
 
 fn copy_fixture_file(app: &App, fixture: &str, file: &str) {
@@ -203,11 +194,7 @@ fn requirements_txt_with_uv_pip_installer() {
         .assert_contains(" + flask==3.1.3")
         .assert_not_contains("Installing pip");
     crate::package_manager_support::assert_tool_not_launched(&workspace, "uv", "uv-cache");
-    let port = free_port();
-    let web = workspace.start_web(port);
-    let (status, body) = http_get(port, "/");
-    drop(web);
-    assert_eq!(status, 200, "{body}");
+    workspace.get_from_web("/");
 
     run(&mut workspace, "uv")
         .assert_success()
