@@ -4,7 +4,6 @@ use crate::archive::{ATTEMPTS, ArchiveError};
 use crate::command::{CommandError, CommandErrorKind};
 use crate::django::{DISABLE_ENV_VAR, DjangoError};
 use crate::inventory::InventoryError;
-use crate::layers::pip::PipLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::ToolLayerError;
 use crate::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
@@ -55,7 +54,6 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::PythonLayer(PythonLayerError::Download { version, error }) => {
             render_download(version, error)
         }
-        BuildpackError::PipLayer(error) => render_pip(error),
         BuildpackError::ToolLayer(error) => render_tool(error),
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
@@ -338,31 +336,6 @@ fn command_details(error: &CommandError) -> String {
                 .unwrap_or_default();
             format!("'{}' failed ({status}).{captured}", error.command)
         }
-    }
-}
-
-fn render_pip(error: &PipLayerError) -> (String, String) {
-    match error {
-        PipLayerError::BundledWheelMissing(dir, io_error) => (
-            "Unable to bootstrap pip".into(),
-            format!(
-                "The Python runtime has no bundled pip wheel in {}{}.\nThe runtime archive is incomplete.\n\n{BUG_REPORT}",
-                dir.display(),
-                io_error
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            ),
-        ),
-        PipLayerError::Install(error) => (
-            "Unable to install pip".into(),
-            formatdoc! {"
-                {details}
-                Installing pip needs access to PyPI (or the index set with PIP_INDEX_URL).
-                Check the network, then build again.",
-                details = command_details(error)
-            },
-        ),
     }
 }
 

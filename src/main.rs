@@ -21,12 +21,11 @@ mod requirements_txt;
 
 use crate::django::DjangoError;
 use crate::inventory::InventoryError;
-use crate::layers::pip::PipLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::{Tool, ToolLayerError};
 use crate::layers::venv::VenvLayerError;
 use crate::package_manager::{PackageManager, PackageManagerError};
-use crate::pinned_version::{POETRY_VERSION, UV_VERSION};
+use crate::pinned_version::{PIP_VERSION, POETRY_VERSION, UV_VERSION};
 use crate::processes::{ProcessSource, ProcfileError};
 use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
 use indoc::formatdoc;
@@ -58,7 +57,6 @@ pub(crate) enum BuildpackError {
         target: String,
     },
     PythonLayer(PythonLayerError),
-    PipLayer(PipLayerError),
     ToolLayer(ToolLayerError),
     VenvLayer(VenvLayerError),
     Procfile(ProcfileError),
@@ -79,7 +77,6 @@ into_libcnb_error!(
     PackageManagerError => PackageManager,
     RequestedVersionError => RequestedVersion,
     PythonLayerError => PythonLayer,
-    PipLayerError => PipLayer,
     ToolLayerError => ToolLayer,
     VenvLayerError => VenvLayer,
     ProcfileError => Procfile,
@@ -237,6 +234,9 @@ const UV_ENV: &[(&str, &str)] = &[
 /// image trusts (e.g. a company proxy's) works; users can set `UV_SYSTEM_CERTS=0`.
 const UV_ENV_DEFAULTS: &[(&str, &str)] = &[("UV_SYSTEM_CERTS", "1")];
 
+/// pip: a build-only tool layer; later pip runs skip the version check.
+const PIP_ENV: &[(&str, &str)] = &[("PIP_DISABLE_PIP_VERSION_CHECK", "1")];
+
 /// Poetry: a build-only tool layer that installs into the buildpack's venv, never its own.
 const POETRY_ENV: &[(&str, &str)] = &[("POETRY_VIRTUALENVS_CREATE", "false")];
 
@@ -258,7 +258,14 @@ fn install_package_manager(
     layers::tool::remove_unused_layers(&context.layers_dir, used)?;
     match package_manager {
         PackageManager::Pip => {
-            layers::pip::install_pip(context, env, python_layer, artifact)?;
+            let tool = Tool {
+                layer: layer_name!("pip"),
+                package: "pip",
+                version: PIP_VERSION,
+                env: PIP_ENV,
+                env_defaults: &[],
+            };
+            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
             layers::pip_cache::prepare_pip_cache(context, env, &python_version)
         }
         PackageManager::Uv | PackageManager::UvPip => {

@@ -1,8 +1,8 @@
-//! Build-only tool layers (`uv`, `poetry`: build + cache, never launch), so the tools that
-//! install dependencies are never in the launch image.
+//! Build-only tool layers (`pip`, `uv`, `poetry`: build + cache, never launch), so the tools
+//! that install dependencies are never in the launch image.
 //!
-//! A tool is bootstrapped the way the `pip` layer bootstraps pip: the pip wheel CPython bundles
-//! in `ensurepip/_bundled/` runs `pip install --user <tool>==<pinned version>` with
+//! A tool is bootstrapped with the pip wheel CPython bundles in `ensurepip/_bundled/`
+//! (see `layers::pip`), which runs `pip install --user <tool>==<pinned version>` with
 //! `PYTHONUSERBASE` set to the layer, which puts the tool in `<layer>/bin`. Reused while the
 //! tool version, the Python version and the target are unchanged.
 
