@@ -1,5 +1,6 @@
-//! Streaming download of a `.tar.zst` archive into a directory: HTTP → sha256 → zstd → tar,
-//! with no temporary file.
+//! Streaming download of a compressed tar archive into a directory: HTTP → sha256 →
+//! zstd or gzip → tar, with no temporary file. CPython archives are `.tar.zst` (this
+//! project's builds); Node.js archives are the official `.tar.gz` with one top directory.
 //!
 //! - Timeouts: connect 10 s, response headers 30 s, whole body 15 min.
 //! - Retries: up to [`ATTEMPTS`] attempts with 1 s, 2 s backoff for transport errors, 5xx
@@ -15,6 +16,41 @@ use std::time::Duration;
 
 /// How many times a download is tried before giving up.
 pub(crate) const ATTEMPTS: u32 = 3;
+
+/// How an archive is laid out: its compression and how many leading path components to drop
+/// from each entry (1 for `node-vX.Y.Z-linux-x64/bin/node` → `bin/node`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Format {
+    pub(crate) compression: Compression,
+    pub(crate) strip_components: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Compression {
+    Zstd,
+    Gzip,
+}
+
+impl Format {
+    /// CPython archives from `builds/build-python.sh`: zstd, paths relative to the prefix.
+    pub(crate) const PYTHON: Self = Self {
+        compression: Compression::Zstd,
+        strip_components: 0,
+    };
+    /// Official Node.js archives: gzip, under one `node-vX.Y.Z-linux-<arch>/` directory.
+    pub(crate) const NODEJS: Self = Self {
+        compression: Compression::Gzip,
+        strip_components: 1,
+    };
+
+    /// For people: "zstd-compressed tar" / "gzip-compressed tar".
+    pub(crate) fn describe(self) -> &'static str {
+        match self.compression {
+            Compression::Zstd => "zstd-compressed tar",
+            Compression::Gzip => "gzip-compressed tar",
+        }
+    }
+}
 
 /// Why a download/unpack failed (after retries, for the retryable kinds).
 #[derive(Debug)]
@@ -51,7 +87,7 @@ impl ArchiveError {
     }
 }
 
-/// Downloads `url` and unpacks the zstd-compressed tar into `destination`, verifying the
+/// Downloads `url` and unpacks the compressed tar (see [`Format`]) into `destination`, verifying the
 /// sha256 of the compressed bytes when `expected_sha256` (lowercase hex) is given. On error
 /// the destination is left empty. `on_retry` is told about each retry (attempt number, error).
 ///
@@ -60,6 +96,7 @@ impl ArchiveError {
 pub(crate) fn download_and_unpack(
     url: &str,
     expected_sha256: Option<&str>,
+    format: Format,
     destination: &Path,
     on_retry: &dyn Fn(u32, &ArchiveError),
 ) -> Result<(), ArchiveError> {
@@ -71,7 +108,7 @@ pub(crate) fn download_and_unpack(
         .into();
     let mut attempt = 1;
     loop {
-        let result = attempt_download(&agent, url, expected_sha256, destination);
+        let result = attempt_download(&agent, url, expected_sha256, format, destination);
         if result.is_err() {
             empty_dir(destination)?;
         }
@@ -90,6 +127,7 @@ fn attempt_download(
     agent: &ureq::Agent,
     url: &str,
     expected_sha256: Option<&str>,
+    format: Format,
     destination: &Path,
 ) -> Result<(), ArchiveError> {
     let response = agent.get(url).call().map_err(|error| match error {
@@ -110,7 +148,7 @@ fn attempt_download(
         inner: response.into_body().into_reader(),
         hasher: Sha256::new(),
     };
-    unpack(&mut reader, destination, url)?;
+    unpack(&mut reader, format, destination, url)?;
     // Hash the whole file, including any bytes after the tar end marker.
     io::copy(&mut reader, &mut io::sink()).map_err(|error| ArchiveError::Unpack {
         url: url.to_string(),
@@ -129,35 +167,89 @@ fn attempt_download(
     }
 }
 
-fn unpack(reader: &mut impl Read, destination: &Path, url: &str) -> Result<(), ArchiveError> {
+fn unpack(
+    reader: &mut impl Read,
+    format: Format,
+    destination: &Path,
+    url: &str,
+) -> Result<(), ArchiveError> {
     let unpack_error = |error| ArchiveError::Unpack {
         url: url.to_string(),
         error,
     };
-    let mut decoder = zstd::Decoder::new(reader).map_err(unpack_error)?;
-    // Archives are made with `--long=27`; allow windows up to 2 GiB.
-    decoder.window_log_max(31).map_err(unpack_error)?;
+    let decoder: Box<dyn Read + '_> = match format.compression {
+        Compression::Zstd => {
+            let mut decoder = zstd::Decoder::new(reader).map_err(unpack_error)?;
+            // Archives are made with `--long=27`; allow windows up to 2 GiB.
+            decoder.window_log_max(31).map_err(unpack_error)?;
+            Box::new(decoder)
+        }
+        Compression::Gzip => Box::new(flate2::read::GzDecoder::new(reader)),
+    };
     let mut archive = tar::Archive::new(decoder);
     archive.set_preserve_permissions(true);
     archive.set_preserve_mtime(true);
     archive.set_overwrite(true);
     for entry in archive.entries().map_err(unpack_error)? {
         let mut entry = entry.map_err(unpack_error)?;
-        let path = entry.path().map_err(unpack_error)?.into_owned();
-        let link = entry
+        let full_path = entry.path().map_err(unpack_error)?.into_owned();
+        let Some(path) = strip_components(&full_path, format.strip_components) else {
+            // The top directory itself (or a shorter entry): nothing to write.
+            continue;
+        };
+        let is_hard_link = entry.header().entry_type().is_hard_link();
+        let mut link = entry
             .link_name()
             .map_err(unpack_error)?
             .map(std::borrow::Cow::into_owned);
-        let is_hard_link = entry.header().entry_type().is_hard_link();
+        if is_hard_link && format.strip_components > 0 {
+            // Hard link targets name another entry by its full path.
+            link = link.and_then(|target| strip_components(&target, format.strip_components));
+        }
         if !check_entry(&path, link.as_deref(), is_hard_link) {
             return Err(ArchiveError::UnsafeEntry {
                 url: url.to_string(),
                 path: path.display().to_string(),
             });
         }
-        entry.unpack_in(destination).map_err(unpack_error)?;
+        if format.strip_components == 0 {
+            entry.unpack_in(destination).map_err(unpack_error)?;
+        } else {
+            unpack_stripped(&mut entry, &path, link.as_deref(), destination)
+                .map_err(unpack_error)?;
+        }
     }
     Ok(())
+}
+
+/// `path` without its first `count` components; `None` when nothing is left.
+fn strip_components(path: &Path, count: usize) -> Option<PathBuf> {
+    let stripped: PathBuf = path
+        .components()
+        .filter(|component| !matches!(component, Component::CurDir))
+        .skip(count)
+        .collect();
+    (!stripped.as_os_str().is_empty()).then_some(stripped)
+}
+
+/// Writes an entry whose path was stripped (already checked by [`check_entry`]). Hard link
+/// targets are stripped the same way; `tar`'s `unpack_in` can't rename entries.
+fn unpack_stripped<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: &Path,
+    link_target: Option<&Path>,
+    destination: &Path,
+) -> io::Result<()> {
+    let target = destination.join(path);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    if entry.header().entry_type().is_hard_link() {
+        let source = link_target.ok_or_else(|| io::Error::other("hard link without a target"))?;
+        let _ = std::fs::remove_file(&target);
+        return std::fs::hard_link(destination.join(source), &target);
+    }
+    entry.unpack(&target).map(|_| ())
 }
 
 /// True when an entry stays inside the destination: a relative path without `..`, a hard
@@ -316,14 +408,15 @@ mod tests {
         let sha = format!("{:x}", Sha256::digest(&body));
         let dir = temp_dir("ok");
         let url = serve(body.clone(), 200, usize::MAX, 1);
-        download_and_unpack(&url, Some(&sha), &dir, &|_, _| {}).unwrap();
+        download_and_unpack(&url, Some(&sha), Format::PYTHON, &dir, &|_, _| {}).unwrap();
         assert_eq!(
             std::fs::read(dir.join("bin/python3")).unwrap(),
             b"#!/bin/sh\n"
         );
 
         let url = serve(body, 200, usize::MAX, 1);
-        let error = download_and_unpack(&url, Some("00"), &dir, &|_, _| {}).unwrap_err();
+        let error =
+            download_and_unpack(&url, Some("00"), Format::PYTHON, &dir, &|_, _| {}).unwrap_err();
         assert!(
             matches!(error, ArchiveError::ChecksumMismatch { ref actual, .. } if *actual == sha)
         );
@@ -338,14 +431,16 @@ mod tests {
     fn not_found_is_final_and_truncation_is_retried() {
         let dir = temp_dir("errors");
         let url = serve(Vec::new(), 404, 0, 1);
-        let error = download_and_unpack(&url, None, &dir, &|_, _| panic!("no retry")).unwrap_err();
+        let error =
+            download_and_unpack(&url, None, Format::PYTHON, &dir, &|_, _| panic!("no retry"))
+                .unwrap_err();
         assert!(matches!(error, ArchiveError::NotFound { status: 404, .. }));
 
         let body = tar_zst(&[("lib/big", &vec![7u8; 100_000])]);
         let half = body.len() / 2;
         let url = serve(body, 200, half, ATTEMPTS as usize);
         let retries = std::sync::atomic::AtomicU32::new(0);
-        let error = download_and_unpack(&url, None, &dir, &|_, _| {
+        let error = download_and_unpack(&url, None, Format::PYTHON, &dir, &|_, _| {
             retries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         })
         .unwrap_err();
@@ -359,7 +454,7 @@ mod tests {
         let body = tar_zst(&[("ok", b"1"), ("../escape", b"2")]);
         let dir = temp_dir("escape");
         let url = serve(body, 200, usize::MAX, 1);
-        let error = download_and_unpack(&url, None, &dir, &|_, _| {}).unwrap_err();
+        let error = download_and_unpack(&url, None, Format::PYTHON, &dir, &|_, _| {}).unwrap_err();
         assert!(matches!(error, ArchiveError::UnsafeEntry { ref path, .. } if path == "../escape"));
         assert!(!dir.parent().unwrap().join("escape").exists());
     }

@@ -1,12 +1,19 @@
 //! All user-facing error text. Every message says what happened, why, and the exact fix.
 
-use crate::archive::{ATTEMPTS, ArchiveError};
+use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, CommandErrorKind};
 use crate::django::{DISABLE_ENV_VAR, DjangoError};
+use crate::hooks::{Hook, HookError};
 use crate::inventory::InventoryError;
+use crate::layers::node_modules::NodeModulesLayerError;
+use crate::layers::nodejs::NodejsLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::ToolLayerError;
 use crate::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
+use crate::node_inventory::NODE_MIRROR_ENV_VAR;
+use crate::node_tools::{NODE_TOOLS_ENV_VAR, NodeInstaller, NodePackageManager, NodeToolsError};
+use crate::node_version::{NVMRC, NodeVersionError, NodeVersionOrigin};
+use crate::package_json::PackageJsonError;
 use crate::package_manager::{self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError};
 use crate::processes::ProcfileError;
 use crate::python_version::{
@@ -52,8 +59,17 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
             target,
         } => render_resolve(error, origin, target),
         BuildpackError::PythonLayer(PythonLayerError::Download { version, error }) => {
-            render_download(version, error)
+            render_download(&python_download(version), error)
         }
+        BuildpackError::NodejsLayer(NodejsLayerError::Download { version, error }) => {
+            render_download(&node_download(version), error)
+        }
+        BuildpackError::NodeTools(error) => render_node_tools(error),
+        BuildpackError::NodeModulesLayer(NodeModulesLayerError::Io(what, error)) => (
+            "Unable to set up node_modules".into(),
+            format!("{what} failed: {error}\n\n{BUG_REPORT}"),
+        ),
+        BuildpackError::Hook(error) => render_hook(error),
         BuildpackError::ToolLayer(error) => render_tool(error),
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
@@ -63,25 +79,37 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
 
 fn render_inventory(error: &InventoryError) -> (String, String) {
     match error {
-        InventoryError::Read(path, error) => (
-            "Unable to read the Python inventory".into(),
+        InventoryError::Read {
+            runtime,
+            path,
+            error,
+        } => (
+            format!("Unable to read the {runtime} inventory"),
             formatdoc! {"
                 The inventory file {path} could not be read: {error}
-                It lists the Python archives this buildpack can install. If you packaged the
-                buildpack yourself, include inventory/python.toml in the buildpack directory.
+                It lists the {runtime} archives this buildpack can install. If you packaged the
+                buildpack yourself, include the inventory/ directory in the buildpack directory.
 
                 {BUG_REPORT}",
                 path = path.display()
             },
         ),
-        InventoryError::Parse(path, error) => (
-            "Invalid Python inventory".into(),
+        InventoryError::Parse {
+            runtime,
+            path,
+            error,
+        } => (
+            format!("Invalid {runtime} inventory"),
             formatdoc! {"
                 The inventory file {path} isn't valid: {error}
-                Each [[artifacts]] entry needs version (X.Y.Z), arch, distro_name,
-                distro_version and url, and may have sha256. Fix the file, or use the
-                inventory shipped with the buildpack.",
-                path = path.display()
+                Each [[artifacts]] entry needs {fields}. Fix the file, or use the inventory
+                shipped with the buildpack.",
+                path = path.display(),
+                fields = if *runtime == "Python" {
+                    "version (X.Y.Z), arch, distro_name, distro_version and url, and may have sha256"
+                } else {
+                    "version (X.Y.Z), arch, url and sha256, and may have lts (the LTS codename)"
+                },
             },
         ),
     }
@@ -246,23 +274,71 @@ pub(crate) fn archive_error_summary(error: &ArchiveError) -> String {
     }
 }
 
-fn render_download(version: &str, error: &ArchiveError) -> (String, String) {
+/// What a failed runtime download was for: names and fixes differ per runtime.
+struct DownloadSubject<'a> {
+    /// "Python" or "Node.js".
+    runtime: &'a str,
+    version: &'a str,
+    mirror_env_var: &'a str,
+    /// How mirror file names look, for the mirror hint.
+    file_names: &'a str,
+    /// How to request another version.
+    request_other: &'a str,
+    format: Format,
+    /// Where good archives come from, for unsafe archives.
+    made_by: &'a str,
+}
+
+fn python_download(version: &str) -> DownloadSubject<'_> {
+    DownloadSubject {
+        runtime: "Python",
+        version,
+        mirror_env_var: MIRROR_ENV_VAR,
+        file_names: "file names follow python-X.Y.Z-<distro>-<distro version>-<arch>.tar.zst",
+        request_other: "request another version in .python-version",
+        format: Format::PYTHON,
+        made_by: "this project's builder (builds/build-python.sh)",
+    }
+}
+
+fn node_download(version: &str) -> DownloadSubject<'_> {
+    DownloadSubject {
+        runtime: "Node.js",
+        version,
+        mirror_env_var: NODE_MIRROR_ENV_VAR,
+        file_names: "it must serve the layout of https://nodejs.org/dist: vX.Y.Z/node-vX.Y.Z-linux-<x64|arm64>.tar.gz",
+        request_other: "request another version in package.json engines.node (or .nvmrc)",
+        format: Format::NODEJS,
+        made_by: "nodejs.org (the official distribution)",
+    }
+}
+
+fn render_download(subject: &DownloadSubject<'_>, error: &ArchiveError) -> (String, String) {
+    let DownloadSubject {
+        runtime,
+        version,
+        mirror_env_var,
+        file_names,
+        request_other,
+        format,
+        made_by,
+    } = subject;
     let mirror_hint = format!(
-        "If you set {MIRROR_ENV_VAR}, check that the mirror serves the file under that base URL;\n\
-         file names follow python-X.Y.Z-<distro>-<distro version>-<arch>.tar.zst."
+        "If you set {mirror_env_var}, check that the mirror serves the file under that base URL;\n\
+         {file_names}."
     );
     match error {
         ArchiveError::NotFound { url, status } => (
-            format!("Python {version} isn't on the download server"),
+            format!("{runtime} {version} isn't on the download server"),
             formatdoc! {"
                 Downloading {url} failed with HTTP {status}: the server doesn't have this file.
                 {mirror_hint}
                 Otherwise the archive may not have been published for this target yet:
-                request another version in .python-version."
+                {request_other}."
             },
         ),
         ArchiveError::HttpStatus { url, status } => (
-            format!("Unable to download Python {version}"),
+            format!("Unable to download {runtime} {version}"),
             formatdoc! {"
                 Downloading {url} failed with HTTP {status} on all {ATTEMPTS} attempts.
                 This is usually a temporary server problem: try the build again later.
@@ -270,20 +346,21 @@ fn render_download(version: &str, error: &ArchiveError) -> (String, String) {
             },
         ),
         ArchiveError::Transport { url, error } => (
-            format!("Unable to download Python {version}"),
+            format!("Unable to download {runtime} {version}"),
             formatdoc! {"
                 Downloading {url} failed on all {ATTEMPTS} attempts: {error}
                 Check that the build can reach that host (proxy, DNS, firewall), or set
-                {MIRROR_ENV_VAR} to a mirror it can reach."
+                {mirror_env_var} to a mirror it can reach."
             },
         ),
         ArchiveError::Unpack { url, error } => (
-            format!("Unable to unpack Python {version}"),
+            format!("Unable to unpack {runtime} {version}"),
             formatdoc! {"
-                The download of {url} was cut off, or isn't a valid zstd-compressed tar
+                The download of {url} was cut off, or isn't a valid {format}
                 archive ({error}), on all {ATTEMPTS} attempts. Nothing was installed.
                 If this keeps happening with a mirror, check that its copy of the file is
-                complete: its sha256 must match the buildpack's inventory."
+                complete: its sha256 must match the buildpack's inventory.",
+                format = format.describe()
             },
         ),
         ArchiveError::ChecksumMismatch {
@@ -291,7 +368,7 @@ fn render_download(version: &str, error: &ArchiveError) -> (String, String) {
             expected,
             actual,
         } => (
-            format!("Checksum mismatch for Python {version}"),
+            format!("Checksum mismatch for {runtime} {version}"),
             formatdoc! {"
                 The file downloaded from {url} has sha256
                   {actual}
@@ -302,16 +379,16 @@ fn render_download(version: &str, error: &ArchiveError) -> (String, String) {
             },
         ),
         ArchiveError::UnsafeEntry { url, path } => (
-            format!("Unsafe Python archive for Python {version}"),
+            format!("Unsafe {runtime} archive for {runtime} {version}"),
             formatdoc! {"
                 The archive {url} has an entry '{path}' that would be written outside the
-                Python layer, so it was refused and nothing was installed.
-                The archive wasn't made by this project's builder (builds/build-python.sh):
-                rebuild it, or fix the mirror."
+                {runtime} layer, so it was refused and nothing was installed.
+                The archive wasn't made by {made_by}: get the file from there again, or
+                fix the mirror."
             },
         ),
         ArchiveError::Destination(path, error) => (
-            format!("Unable to install Python {version}"),
+            format!("Unable to install {runtime} {version}"),
             format!(
                 "Preparing the layer directory {} failed: {error}\n\n{BUG_REPORT}",
                 path.display()
@@ -578,6 +655,212 @@ fn render_django(error: &DjangoError) -> (String, String) {
     }
 }
 
+fn render_node_tools(error: &NodeToolsError) -> (String, String) {
+    match error {
+        NodeToolsError::InvalidToolsFlag(value) => (
+            format!("Invalid {NODE_TOOLS_ENV_VAR} value"),
+            formatdoc! {"
+                {NODE_TOOLS_ENV_VAR} is set to '{value}', which isn't true or false.
+                Set {NODE_TOOLS_ENV_VAR}=true to install Node.js even without a package.json
+                build script (e.g. when collectstatic runs a Node compiler), or
+                {NODE_TOOLS_ENV_VAR}=false to never install it. Unset it for the default:
+                Node.js when package.json has a build script."
+            },
+        ),
+        NodeToolsError::PackageJson(PackageJsonError::Read(path, error)) => (
+            "Unable to read package.json".into(),
+            format!(
+                "{} could not be read: {error}\nMake sure it is a readable UTF-8 file.",
+                path.display()
+            ),
+        ),
+        NodeToolsError::PackageJson(PackageJsonError::Parse(path, message)) => (
+            "Invalid package.json".into(),
+            formatdoc! {"
+                {path} isn't valid JSON: {message}
+                Fix the syntax at that position (a missing comma or quote, or a trailing comma),
+                check it with 'node -e \"require(\\\"./package.json\\\")\"', and build again.",
+                path = path.display()
+            },
+        ),
+        NodeToolsError::Version(NodeVersionError::ReadFile(name, error)) => (
+            format!("Unable to read {name}"),
+            format!(
+                "The file {name} in the app's root directory could not be read: {error}\n\
+                 Make sure it is a readable UTF-8 text file, or delete it."
+            ),
+        ),
+        NodeToolsError::Version(NodeVersionError::InvalidRange(origin, text)) => (
+            format!("Invalid Node.js version in {origin}"),
+            formatdoc! {"
+                '{text}' (from {origin}) isn't a Node.js version or semver range.
+                Use a major version such as 24 (recommended: you get the newest release of that
+                line), a range such as >=22 <25, an exact version such as 24.21.0, or in
+                {NVMRC} an alias such as lts/*."
+            },
+        ),
+        NodeToolsError::NoMatchingVersion(requested, available, arch) => (
+            "No Node.js release matches the requested version".into(),
+            formatdoc! {"
+                {what} asks for Node.js '{written}', but the buildpack's Node.js inventory has
+                no release for {arch} that matches it. Available: {available}.
+                Change the requirement to include one of these, e.g. {suggestion}, and build
+                again.",
+                what = match requested.origin {
+                    NodeVersionOrigin::Default => "The default".to_string(),
+                    ref origin => origin.to_string(),
+                },
+                written = requested.written,
+                available = if available.is_empty() { "none".to_string() } else { available.join(", ") },
+                suggestion = available
+                    .first()
+                    .and_then(|version| version.split('.').next())
+                    .unwrap_or("24"),
+            },
+        ),
+        NodeToolsError::MultipleLockfiles(names) => (
+            "Several Node.js lockfiles found".into(),
+            formatdoc! {"
+                The app's root directory has lockfiles of more than one package manager:
+                {list}
+                The buildpack can't tell which one the app uses. Delete the lockfiles of the
+                package managers you don't use, keep the one you install with, and build again.",
+                list = names.iter().map(|name| format!("  {name}")).collect::<Vec<_>>().join("\n")
+            },
+        ),
+        NodeToolsError::ReadLockfile(path, error) => (
+            "Unable to read the lockfile".into(),
+            format!(
+                "{} could not be read: {error}\nMake sure it is a readable file.",
+                path.display()
+            ),
+        ),
+        NodeToolsError::MissingTool { tool, node } => (
+            format!("{tool} not found next to Node.js"),
+            formatdoc! {"
+                The build uses the Node.js at {node}, but there is no '{tool}' on PATH to go
+                with it. {fix}",
+                node = node.display(),
+                fix = if *tool == "corepack" {
+                    "Yarn and pnpm come from corepack, which Node.js includes up to version 24:\n\
+                     request Node.js 24 or 22 in package.json engines.node, or use npm\n\
+                     (commit a package-lock.json instead of yarn.lock / pnpm-lock.yaml)."
+                } else {
+                    "Configure the buildpack that provides Node.js to include npm, or remove it\n\
+                     from the build so this buildpack installs Node.js and npm itself."
+                },
+            },
+        ),
+        NodeToolsError::EarlierNode(error) => (
+            "Unable to run Node.js from an earlier buildpack".into(),
+            formatdoc! {"
+                {details}
+                An earlier buildpack put this node on PATH, but it doesn't run. Fix that
+                buildpack's configuration, or remove it from the build so this buildpack
+                installs Node.js itself.",
+                details = command_details(error)
+            },
+        ),
+        NodeToolsError::Corepack(error) => (
+            "Unable to set up Yarn or pnpm with corepack".into(),
+            formatdoc! {"
+                {details}
+                corepack downloads the Yarn or pnpm version named in package.json's
+                packageManager field (e.g. \"packageManager\": \"pnpm@9.15.0\") from the npm
+                registry. Check that the field names a published version and that the build can
+                reach the registry, then build again.",
+                details = command_details(error)
+            },
+        ),
+        NodeToolsError::Install(installer, error) => render_node_install(*installer, error),
+        NodeToolsError::Script {
+            name,
+            command,
+            error,
+        } => (
+            format!("The package.json '{name}' script failed"),
+            formatdoc! {"
+                {details}
+                The script '{name}' ({command}) failed; its output above says why.
+                Run it locally with the same lockfile to reproduce, fix it, and build again.
+                If the app doesn't need this script at build time, remove it from
+                package.json's scripts (the build runs 'heroku-prebuild', 'build' and
+                'heroku-postbuild').",
+                details = command_details(error)
+            },
+        ),
+    }
+}
+
+fn render_node_install(installer: NodeInstaller, error: &CommandError) -> (String, String) {
+    let details = command_details(error);
+    let fix = match (installer.manager, installer.lockfile) {
+        (NodePackageManager::Npm, Some(lockfile)) => format!(
+            "If npm says package.json and {lockfile} are not in sync, {lockfile} no longer\n\
+             matches package.json: run 'npm install' in the app directory, commit\n\
+             {lockfile}, and build again. Otherwise fix what npm reports (a package or\n\
+             version that doesn't exist, or an install script that failed)."
+        ),
+        (NodePackageManager::Yarn, Some(_)) => {
+            "If Yarn says the lockfile needs to be updated, run 'yarn install' in the app\n\
+             directory, commit yarn.lock, and build again. Otherwise fix what Yarn reports."
+                .to_string()
+        }
+        (NodePackageManager::Pnpm, Some(_)) => {
+            "If pnpm says the lockfile is not up to date with package.json, run\n\
+             'pnpm install' in the app directory, commit pnpm-lock.yaml, and build again.\n\
+             Otherwise fix what pnpm reports."
+                .to_string()
+        }
+        (manager, None) => format!(
+            "Fix what {manager} reports (a package or version that doesn't exist, or an\n\
+             install script that failed), then build again. Committing the lockfile {manager}\n\
+             writes makes installs reproducible."
+        ),
+    };
+    (
+        format!(
+            "Unable to install Node.js dependencies with {}",
+            installer.manager
+        ),
+        format!(
+            "{details}\n{}'s output above says why.\n{fix}",
+            installer.manager
+        ),
+    )
+}
+
+fn render_hook(error: &HookError) -> (String, String) {
+    match error {
+        HookError::Chmod(hook, path, error) => (
+            format!("Unable to run the {} hook", hook.path()),
+            format!(
+                "{} isn't executable and couldn't be made executable: {error}\n\
+                 Make it executable in the repository ('chmod +x {}', then commit) and build again.",
+                path.display(),
+                hook.path()
+            ),
+        ),
+        HookError::Failed(hook, error) => (
+            format!("The {} hook failed", hook.path()),
+            formatdoc! {"
+                {details}
+                The app's {path} script {when} and failed; its output above says why.
+                Fix the script (it runs from the app directory with the build's environment:
+                python{node} on PATH) and build again, or delete it if the build no longer
+                needs it.",
+                details = command_details(error),
+                path = hook.path(),
+                when = match hook {
+                    Hook::PreCompile => "runs before the dependencies are installed",
+                    Hook::PostCompile => "runs after collectstatic",
+                },
+                node = ", and node, npm and node_modules/.bin when Node.js is installed,",
+            },
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,7 +889,7 @@ mod tests {
     #[test]
     fn download_errors_mention_the_mirror_variable() {
         let (title, body) = render_download(
-            "3.13.5",
+            &python_download("3.13.5"),
             &ArchiveError::NotFound {
                 url: "http://m/python-3.13.5-debian-12-amd64.tar.zst".into(),
                 status: 404,

@@ -42,11 +42,19 @@ pub(crate) struct Artifact {
     pub(crate) sha256: Option<String>,
 }
 
-/// Errors from reading the inventory file.
+/// Errors from reading an inventory file (`runtime` is "Python" or "Node.js").
 #[derive(Debug)]
 pub(crate) enum InventoryError {
-    Read(PathBuf, std::io::Error),
-    Parse(PathBuf, toml::de::Error),
+    Read {
+        runtime: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    Parse {
+        runtime: &'static str,
+        path: PathBuf,
+        error: toml::de::Error,
+    },
 }
 
 /// The inventory shipped with the source, compiled in: used when the buildpack directory has
@@ -60,17 +68,40 @@ const BUILT_IN_INVENTORY: &str = include_str!("../inventory/python.toml");
 /// [`InventoryError::Read`] when the file exists but can't be read, [`InventoryError::Parse`]
 /// when it isn't valid inventory TOML.
 pub(crate) fn read_inventory(buildpack_dir: &Path) -> Result<Inventory, InventoryError> {
-    let path = buildpack_dir.join(INVENTORY_PATH);
-    let contents = match std::fs::read_to_string(&path) {
-        Ok(contents) => contents,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return toml::from_str(BUILT_IN_INVENTORY).map_err(|error| {
-                InventoryError::Parse(PathBuf::from("(built-in inventory)"), error)
+    read_inventory_file(buildpack_dir, INVENTORY_PATH, BUILT_IN_INVENTORY, "Python")
+}
+
+/// Reads `<buildpack_dir>/<relative_path>` as TOML, or parses `built_in` when the file
+/// doesn't exist. `runtime` names the inventory in errors.
+///
+/// # Errors
+/// [`InventoryError`].
+pub(crate) fn read_inventory_file<T: serde::de::DeserializeOwned>(
+    buildpack_dir: &Path,
+    relative_path: &str,
+    built_in: &str,
+    runtime: &'static str,
+) -> Result<T, InventoryError> {
+    let path = buildpack_dir.join(relative_path);
+    let (contents, path) = match std::fs::read_to_string(&path) {
+        Ok(contents) => (contents, path),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => (
+            built_in.to_string(),
+            PathBuf::from(format!("(built-in {relative_path})")),
+        ),
+        Err(error) => {
+            return Err(InventoryError::Read {
+                runtime,
+                path,
+                error,
             });
         }
-        Err(error) => return Err(InventoryError::Read(path, error)),
     };
-    toml::from_str(&contents).map_err(|error| InventoryError::Parse(path, error))
+    toml::from_str(&contents).map_err(|error| InventoryError::Parse {
+        runtime,
+        path,
+        error,
+    })
 }
 
 impl Inventory {
@@ -208,7 +239,7 @@ url = "https://example.invalid/python-3.13.5-debian-12-arm64.tar.zst"
         std::fs::write(dir.join(INVENTORY_PATH), "[[artifacts]]\nbogus = 1\n").unwrap();
         assert!(matches!(
             read_inventory(&dir),
-            Err(InventoryError::Parse(_, _))
+            Err(InventoryError::Parse { .. })
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -2,17 +2,25 @@
 //!
 //! `build()` is a straight line: choose the package manager and the Python version → `python`
 //! layer → the package manager's tool layer (`pip`, `uv` or `poetry`) and cache layer →
-//! `venv` layer → Django static files → launch processes. Each layer lives in `src/layers/`; all
-//! user-facing error text is rendered in `src/errors.rs`.
+//! Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer →
+//! `node_modules` layer and `package.json` build scripts → Django static files →
+//! `bin/post_compile` → launch processes. Each layer lives in `src/layers/`; all user-facing
+//! error text is rendered in `src/errors.rs`.
 
 mod archive;
 mod command;
 mod detect;
 mod django;
 mod errors;
+mod hooks;
 mod inventory;
 mod layers;
+mod node_build;
+mod node_inventory;
+mod node_tools;
+mod node_version;
 mod output;
+mod package_json;
 mod package_manager;
 mod pinned_version;
 mod processes;
@@ -20,17 +28,21 @@ mod python_version;
 mod requirements_txt;
 
 use crate::django::DjangoError;
+use crate::hooks::{Hook, HookError};
 use crate::inventory::InventoryError;
+use crate::layers::node_modules::NodeModulesLayerError;
+use crate::layers::nodejs::NodejsLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::{Tool, ToolLayerError};
 use crate::layers::venv::VenvLayerError;
+use crate::node_tools::NodeToolsError;
 use crate::package_manager::{PackageManager, PackageManagerError};
 use crate::pinned_version::{PIP_VERSION, POETRY_VERSION, UV_VERSION};
 use crate::processes::{ProcessSource, ProcfileError};
 use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
 use indoc::formatdoc;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
-use libcnb::data::build_plan::BuildPlanBuilder;
+use libcnb::data::build_plan::{BuildPlanBuilder, Require};
 use libcnb::data::launch::LaunchBuilder;
 use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
@@ -61,6 +73,10 @@ pub(crate) enum BuildpackError {
     VenvLayer(VenvLayerError),
     Procfile(ProcfileError),
     Django(DjangoError),
+    NodeTools(NodeToolsError),
+    NodejsLayer(NodejsLayerError),
+    NodeModulesLayer(NodeModulesLayerError),
+    Hook(HookError),
 }
 
 macro_rules! into_libcnb_error {
@@ -81,6 +97,10 @@ into_libcnb_error!(
     VenvLayerError => VenvLayer,
     ProcfileError => Procfile,
     DjangoError => Django,
+    NodeToolsError => NodeTools,
+    NodejsLayerError => NodejsLayer,
+    NodeModulesLayerError => NodeModulesLayer,
+    HookError => Hook,
 );
 
 impl Buildpack for PythonBuildpack {
@@ -100,10 +120,28 @@ impl Buildpack for PythonBuildpack {
             });
             return DetectResultBuilder::fail().build();
         }
-        let plan = BuildPlanBuilder::new()
+        let mut plan = BuildPlanBuilder::new()
             .provides("python")
-            .requires("python")
-            .build();
+            .requires("python");
+        if context.app_dir.join(package_json::PACKAGE_JSON).is_file() {
+            // First choice: an earlier buildpack (e.g. Paketo's node-engine) provides `node`
+            // for the build; otherwise this buildpack installs Node.js itself when needed.
+            let mut node = Require::new("node");
+            node.metadata(toml::toml! { build = true })
+                .map_err(|error| {
+                    libcnb::Error::BuildpackError(BuildpackError::Detect(std::io::Error::other(
+                        error,
+                    )))
+                })?;
+            plan = BuildPlanBuilder::new()
+                .provides("python")
+                .requires("python")
+                .requires(node)
+                .or()
+                .provides("python")
+                .requires("python");
+        }
+        let plan = plan.build();
         DetectResultBuilder::pass().build_plan(plan).build()
     }
 
@@ -174,6 +212,11 @@ impl Buildpack for PythonBuildpack {
             package_manager,
         )?;
 
+        output::header("Node.js tools");
+        let node_tools = node_build::install_node_runtime(&context, &mut env)?;
+
+        hooks::run_hook(Hook::PreCompile, &context.app_dir, &env)?;
+
         output::header(format!(
             "Installing dependencies with {}",
             package_manager.tool()
@@ -185,33 +228,30 @@ impl Buildpack for PythonBuildpack {
             package_manager,
         )?;
 
+        let node_modules = match &node_tools {
+            Some(tools) => {
+                output::header("Installing Node.js dependencies");
+                node_build::install_node_dependencies(&context, &mut env, tools)?
+            }
+            None => None,
+        };
+
         output::header("Collecting Django static files");
         django::collect_static_files(&context, &env, &venv)?;
 
-        output::header("Setting launch processes");
-        let (source, entries) = processes::find_processes(&context.app_dir, &venv.join("bin"))?;
-        match &source {
-            ProcessSource::Procfile => output::info(format!(
-                "From Procfile: {}",
-                entries
-                    .iter()
-                    .map(|(name, _)| name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            ProcessSource::DjangoDefault(module) => output::info(format!(
-                "No Procfile; Django with gunicorn found, so the default 'web' process runs 'gunicorn {module}' on $PORT"
-            )),
-            ProcessSource::None => output::info(
-                "No Procfile and no default process: add a Procfile with a line like\n  web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT",
-            ),
+        hooks::run_hook(Hook::PostCompile, &context.app_dir, &env)?;
+        if let Some(tools) = &node_tools {
+            node_build::finish(tools, node_modules.as_ref())?;
         }
+
+        output::header("Setting launch processes");
+        let processes = launch_processes(&context.app_dir, &venv)?;
         output::done("Build complete", build_started);
 
         BuildResultBuilder::new()
             .launch(
                 LaunchBuilder::new()
-                    .processes(processes::to_processes(&entries))
+                    .processes(processes::to_processes(&processes))
                     .build(),
             )
             .build()
@@ -220,6 +260,31 @@ impl Buildpack for PythonBuildpack {
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
         errors::on_error(error);
     }
+}
+
+/// Finds the launch processes (Procfile, or Django's default) and logs where they come from.
+fn launch_processes(
+    app_dir: &Path,
+    venv: &Path,
+) -> libcnb::Result<Vec<(String, String)>, BuildpackError> {
+    let (source, entries) = processes::find_processes(app_dir, &venv.join("bin"))?;
+    match &source {
+        ProcessSource::Procfile => output::info(format!(
+            "From Procfile: {}",
+            entries
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        ProcessSource::DjangoDefault(module) => output::info(format!(
+            "No Procfile; Django with gunicorn found, so the default 'web' process runs 'gunicorn {module}' on $PORT"
+        )),
+        ProcessSource::None => output::info(
+            "No Procfile and no default process: add a Procfile with a line like\n  web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT",
+        ),
+    }
+    Ok(entries)
 }
 
 /// uv: a build-only tool layer; never downloads or uses uv-managed Pythons, and hardlinks
@@ -255,7 +320,11 @@ fn install_package_manager(
         PackageManager::Uv | PackageManager::UvPip => &["uv", "uv-cache"],
         PackageManager::Poetry => &["poetry", "poetry-cache"],
     };
-    layers::tool::remove_unused_layers(&context.layers_dir, used)?;
+    layers::tool::remove_unused_layers(
+        &context.layers_dir,
+        layers::tool::PACKAGE_MANAGER_LAYERS,
+        used,
+    )?;
     match package_manager {
         PackageManager::Pip => {
             let tool = Tool {
@@ -280,11 +349,12 @@ fn install_package_manager(
             layers::pip_cache::prepare_cache(
                 context,
                 env,
-                &python_version,
+                ("Python version", &python_version),
                 layer_name!("uv-cache"),
                 "UV_CACHE_DIR",
                 "uv cache",
             )
+            .map(|_| ())
         }
         PackageManager::Poetry => {
             let tool = Tool {
@@ -298,11 +368,12 @@ fn install_package_manager(
             layers::pip_cache::prepare_cache(
                 context,
                 env,
-                &python_version,
+                ("Python version", &python_version),
                 layer_name!("poetry-cache"),
                 "POETRY_CACHE_DIR",
                 "Poetry cache",
             )
+            .map(|_| ())
         }
     }
 }

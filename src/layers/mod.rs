@@ -1,5 +1,7 @@
 //! One module per layer. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
 
+pub(crate) mod node_modules;
+pub(crate) mod nodejs;
 pub(crate) mod pip;
 pub(crate) mod pip_cache;
 pub(crate) mod python;

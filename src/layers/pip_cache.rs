@@ -3,9 +3,10 @@
 //! or built again. Reset when the Python version or the target changes, so it can't grow
 //! without bound with wheels nobody uses.
 //!
-//! [`prepare_cache`] does the same for uv's and Poetry's caches (`uv-cache`, `poetry-cache`).
+//! [`prepare_cache`] does the same for uv's and Poetry's caches (`uv-cache`, `poetry-cache`)
+//! and for npm's (`npm-cache`, keyed on the Node.js major version instead).
 
-use crate::layers::{bullet_list, runtime_changes};
+use crate::layers::{bullet_list, changed_fields};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
@@ -20,7 +21,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PipCacheLayerMetadata {
-    python_version: String,
+    /// The runtime version the cache is for (Python X.Y.Z, or the Node.js major version).
+    #[serde(alias = "python_version")]
+    version: String,
     arch: String,
     distro_name: String,
     distro_version: String,
@@ -38,29 +41,31 @@ pub(crate) fn prepare_pip_cache(
     prepare_cache(
         context,
         env,
-        python_version,
+        ("Python version", python_version),
         layer_name!("pip-cache"),
         "PIP_CACHE_DIR",
         "pip download/wheel cache",
     )
+    .map(|_| ())
 }
 
 /// Prepares a cache-only layer `layer` for a package manager's download/build cache, reset
-/// when the Python version or target changes, and sets `env_var` to its path in `env` (for
-/// this buildpack's runs only). `description` names it in the log.
+/// when the runtime version (`(what, version)`, e.g. `("Python version", "3.13.5")`) or the
+/// target changes, and sets `env_var` to its path in `env` (for this buildpack's runs only).
+/// `description` names it in the log. Returns the layer path.
 ///
 /// # Errors
 /// libcnb errors for layer I/O.
 pub(crate) fn prepare_cache(
     context: &BuildContext<PythonBuildpack>,
     env: &mut Env,
-    python_version: &str,
+    (what, version): (&str, &str),
     layer: LayerName,
     env_var: &str,
     description: &str,
-) -> libcnb::Result<(), BuildpackError> {
+) -> libcnb::Result<std::path::PathBuf, BuildpackError> {
     let metadata = PipCacheLayerMetadata {
-        python_version: python_version.to_string(),
+        version: version.to_string(),
         arch: context.target.arch.clone(),
         distro_name: context.target.distro_name.clone(),
         distro_version: context.target.distro_version.clone(),
@@ -72,20 +77,20 @@ pub(crate) fn prepare_cache(
             launch: false,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &PipCacheLayerMetadata, _| {
-                let reasons = runtime_changes(
-                    [
-                        &cached.python_version,
-                        &cached.arch,
+                let reasons = changed_fields(&[
+                    (what, &cached.version, &metadata.version),
+                    ("target architecture", &cached.arch, &metadata.arch),
+                    (
+                        "target distro name",
                         &cached.distro_name,
-                        &cached.distro_version,
-                    ],
-                    [
-                        &metadata.python_version,
-                        &metadata.arch,
                         &metadata.distro_name,
+                    ),
+                    (
+                        "target distro version",
+                        &cached.distro_version,
                         &metadata.distro_version,
-                    ],
-                );
+                    ),
+                ]);
                 if reasons.is_empty() {
                     (RestoredLayerAction::KeepLayer, String::new())
                 } else {
@@ -111,5 +116,5 @@ pub(crate) fn prepare_cache(
         }
     }
     env.insert(env_var, layer.path());
-    Ok(())
+    Ok(layer.path())
 }

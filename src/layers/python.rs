@@ -111,6 +111,7 @@ pub(crate) fn install_python(
             archive::download_and_unpack(
                 &url,
                 artifact.sha256.as_deref(),
+                archive::Format::PYTHON,
                 &layer.path(),
                 &|attempt, error| {
                     output::info(format!(

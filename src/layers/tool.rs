@@ -59,7 +59,7 @@ pub(crate) enum ToolLayerError {
 }
 
 /// The tool and cache layers of every package manager.
-const PACKAGE_MANAGER_LAYERS: [&str; 6] = [
+pub(crate) const PACKAGE_MANAGER_LAYERS: &[&str] = &[
     "pip",
     "pip-cache",
     "poetry",
@@ -68,14 +68,19 @@ const PACKAGE_MANAGER_LAYERS: [&str; 6] = [
     "uv-cache",
 ];
 
-/// Removes the cached tool and cache layers of package managers this build doesn't use (left
-/// by an earlier build, e.g. `pip` after an app moved to uv), so they don't stay in the build
-/// cache, or in later buildpacks' environment, forever. `used` names the layers to keep.
+/// Removes the cached layers among `candidates` this build doesn't use (left by an earlier
+/// build, e.g. `pip` after an app moved to uv, or `nodejs` after it dropped its build script),
+/// so they don't stay in the build cache, or in later buildpacks' environment, forever. `used`
+/// names the layers to keep.
 ///
 /// # Errors
 /// [`ToolLayerError::RemoveUnused`] when a layer can't be deleted.
-pub(crate) fn remove_unused_layers(layers_dir: &Path, used: &[&str]) -> Result<(), ToolLayerError> {
-    for name in PACKAGE_MANAGER_LAYERS {
+pub(crate) fn remove_unused_layers(
+    layers_dir: &Path,
+    candidates: &[&str],
+    used: &[&str],
+) -> Result<(), ToolLayerError> {
+    for &name in candidates {
         if used.contains(&name) {
             continue;
         }
@@ -225,7 +230,7 @@ mod tests {
             std::fs::create_dir_all(dir.join(name)).unwrap();
             std::fs::write(dir.join(format!("{name}.toml")), "").unwrap();
         }
-        remove_unused_layers(&dir, &["uv", "uv-cache"]).unwrap();
+        remove_unused_layers(&dir, PACKAGE_MANAGER_LAYERS, &["uv", "uv-cache"]).unwrap();
         assert!(!dir.join("pip").exists() && !dir.join("pip.toml").exists());
         assert!(dir.join("uv").exists() && dir.join("uv.toml").exists());
         assert!(dir.join("venv").exists(), "other layers are never touched");

@@ -5,8 +5,11 @@
 #   - CPython runtime archives built from Debian's pristine sources (builds/build-python.sh),
 #     for the series in $ASSETPACK_PYTHON_SERIES (default "3.13 3.11"), zstd level
 #     $ASSETPACK_ZSTD_LEVEL (default 3: fast to build; releases use 22);
-#   - $ASSETPACK_CACHE/python-archives/inventory.toml: the inventory entries of those archives.
-# Prints the archives directory.
+#   - $ASSETPACK_CACHE/python-archives/inventory.toml: the inventory entries of those archives;
+#   - Node.js archives assembled from npm registry packages (tests/bed/assemble-node.sh) for the
+#     versions in $ASSETPACK_NODE_VERSIONS (default "24.21.0 22.23.3"), x64, and their
+#     inventory in $ASSETPACK_CACHE/node-archives/inventory.toml.
+# Prints the (Python) archives directory as its last line.
 set -euo pipefail
 # shellcheck source=tests/bed/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,4 +45,11 @@ inventory="$archives/inventory.toml"
 } >"$inventory.tmp"
 mv "$inventory.tmp" "$inventory"
 chmod -R a+rX "$archives"
+
+# assemble-node.sh reports progress on stderr; its stdout (the node-archives dir) is dropped so
+# that the last stdout line stays the Python archives dir, which callers take with `tail -n 1`.
+bed_say "Node.js archives: checking ${ASSETPACK_NODE_VERSIONS:-24.21.0 22.23.3}"
+started=$SECONDS
+"$BED_DIR/assemble-node.sh" >/dev/null
+bed_say "Node.js archives: ready in $((SECONDS - started))s ($ASSETPACK_CACHE/node-archives/inventory.toml)"
 printf '%s\n' "$archives"

