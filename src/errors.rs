@@ -5,7 +5,7 @@ use crate::command::{CommandError, CommandErrorKind};
 use crate::django::{DISABLE_ENV_VAR, DjangoError};
 use crate::hooks::{Hook, HookError};
 use crate::inventory::InventoryError;
-use crate::layers::node_modules::NodeModulesLayerError;
+use crate::layers::node_deps::NodeModulesLayerError;
 use crate::layers::nodejs::NodejsLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::ToolLayerError;

@@ -30,7 +30,7 @@ mod requirements_txt;
 use crate::django::DjangoError;
 use crate::hooks::{Hook, HookError};
 use crate::inventory::InventoryError;
-use crate::layers::node_modules::NodeModulesLayerError;
+use crate::layers::node_deps::NodeModulesLayerError;
 use crate::layers::nodejs::NodejsLayerError;
 use crate::layers::python::PythonLayerError;
 use crate::layers::tool::{Tool, ToolLayerError};

@@ -7,7 +7,7 @@
 use crate::command;
 use crate::django::env_flag;
 use crate::layers;
-use crate::layers::node_modules::{NODE_LAYERS, NodeModules};
+use crate::layers::node_deps::{NODE_LAYERS, NodeModules};
 use crate::node_inventory::{self, NODE_MIRROR_ENV_VAR};
 use crate::node_tools::{
     self, NODE_LAUNCH_ENV_VAR, NODE_TOOLS_ENV_VAR, NodeDecision, NodeInstaller, NodePackageManager,
@@ -114,7 +114,7 @@ pub(crate) fn install_node_runtime(
         .next()
         .unwrap_or_default()
         .to_string();
-    layers::node_modules::prepare_npm_cache(context, env, &major)?;
+    layers::node_deps::prepare_npm_cache(context, env, &major)?;
     if installer.manager != NodePackageManager::Npm {
         enable_corepack(
             env,
@@ -191,7 +191,7 @@ pub(crate) fn install_node_dependencies(
 ) -> libcnb::Result<Option<NodeModules>, BuildpackError> {
     let Some(package_json) = &tools.package_json else {
         output::info("No package.json, so there are no Node.js dependencies to install");
-        layers::tool::remove_unused_layers(&context.layers_dir, &["node_modules"], &[])?;
+        layers::tool::remove_unused_layers(&context.layers_dir, &["node-deps"], &[])?;
         return Ok(None);
     };
     let manager = tools.installer.manager;
@@ -202,7 +202,7 @@ pub(crate) fn install_node_dependencies(
         package_json,
         &[PREBUILD_SCRIPT],
     )?;
-    let node_modules = layers::node_modules::install_node_modules(
+    let node_modules = layers::node_deps::install_node_modules(
         context,
         env,
         tools.installer,
@@ -226,13 +226,13 @@ pub(crate) fn install_node_dependencies(
 /// Ends the Node.js part of the build: logs what the launch image gets.
 ///
 /// # Errors
-/// [`crate::layers::node_modules::NodeModulesLayerError`] when the link can't be removed.
+/// [`crate::layers::node_deps::NodeModulesLayerError`] when the link can't be removed.
 pub(crate) fn finish(
     tools: &NodeTools,
     node_modules: Option<&NodeModules>,
 ) -> libcnb::Result<(), BuildpackError> {
     if let Some(node_modules) = node_modules {
-        layers::node_modules::unlink_from_app(node_modules)?;
+        layers::node_deps::unlink_from_app(node_modules)?;
     }
     if tools.launch {
         output::info(format!(

@@ -1,6 +1,6 @@
 //! One module per layer. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
 
-pub(crate) mod node_modules;
+pub(crate) mod node_deps;
 pub(crate) mod nodejs;
 pub(crate) mod pip;
 pub(crate) mod pip_cache;

@@ -56,9 +56,10 @@ fn assert_bundle_served_and_hooks_saw_node(workspace: &Workspace) {
     assert!(bundle_url.starts_with("/static/dist/app."), "{bundle_url}");
     let port = free_port();
     let web = workspace.start_web(port);
+    // http_get waits for the server to answer; fetch doesn't.
+    let (status, post_compile) = http_get(port, "/post-compile");
     let bundle = fetch(port, &bundle_url, "identity");
     let bundle_text = String::from_utf8_lossy(&bundle.body);
-    let (status, post_compile) = http_get(port, "/post-compile");
     let log = web.stop();
     assert_eq!(bundle.status, 200, "{log}");
     assert!(
@@ -143,11 +144,11 @@ fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
 
     // The launch image has neither Node.js nor node_modules (not even a dangling link).
     assert_eq!(workspace.layer_sha("nodejs"), None);
-    assert_eq!(workspace.layer_sha("node_modules"), None);
+    assert_eq!(workspace.layer_sha("node-deps"), None);
     assert!(cache_layer_sha(&workspace, "nodejs").is_some());
     assert!(cache_layer_sha(&workspace, "npm-cache").is_some());
-    let node_modules_sha = cache_layer_sha(&workspace, "node_modules").unwrap();
-    let listing = workspace.run_in_image("ls -a /workspace");
+    let node_modules_sha = cache_layer_sha(&workspace, "node-deps").unwrap();
+    let listing = workspace.run_in_image("ls -a");
     let listing = String::from_utf8_lossy(&listing.stdout);
     assert!(listing.contains("manage.py"), "{listing}");
     assert!(!listing.contains("node_modules"), "{listing}");
@@ -165,7 +166,7 @@ fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
         .assert_not_contains("Running 'npm ci")
         .assert_contains("Running 'npm run build'");
     assert_eq!(
-        cache_layer_sha(&workspace, "node_modules").unwrap(),
+        cache_layer_sha(&workspace, "node-deps").unwrap(),
         node_modules_sha
     );
 
@@ -256,7 +257,7 @@ fn node_launch_keeps_the_requested_node_in_the_image() {
         .assert_contains("Using Node.js 22.23.3 from .nvmrc (22)")
         .assert_contains("BP_NODE_LAUNCH is set: Node.js and node_modules are in the launch image");
     assert!(workspace.layer_sha("nodejs").is_some());
-    assert!(workspace.layer_sha("node_modules").is_some());
+    assert!(workspace.layer_sha("node-deps").is_some());
     let output = workspace.run_in_image(
         "command -v node && node --version && node -e 'console.log(require.resolve(\"lodash.camelcase\"))'",
     );
@@ -274,7 +275,7 @@ fn node_launch_keeps_the_requested_node_in_the_image() {
     assert!(
         stdout.contains(
             &layers
-                .join("node_modules/node_modules/lodash.camelcase")
+                .join("node-deps/node_modules/lodash.camelcase")
                 .display()
                 .to_string()
         ),
@@ -306,6 +307,7 @@ fn collectstatic_runs_a_node_compiler_with_node_tools_enabled() {
     let css_url = static_url(&workspace, "css/site.css");
     let port = free_port();
     let web = workspace.start_web(port);
+    assert_eq!(http_get(port, "/").0, 200);
     let css = fetch(port, &css_url, "identity");
     let log = web.stop();
     assert_eq!(css.status, 200, "{css_url}\n{log}");
@@ -335,5 +337,5 @@ fn package_json_without_a_build_script_does_not_install_node() {
         .assert_not_contains("Installing Node.js")
         .assert_not_contains("npm ci");
     assert!(cache_layer_sha(&workspace, "nodejs").is_none());
-    assert!(cache_layer_sha(&workspace, "node_modules").is_none());
+    assert!(cache_layer_sha(&workspace, "node-deps").is_none());
 }

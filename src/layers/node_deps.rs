@@ -1,5 +1,7 @@
-//! The `node_modules` layer (build + cache; launch only with `BP_NODE_LAUNCH=true`) and the
-//! `npm-cache` layer (cache only).
+//! The `node-deps` layer (build + cache; launch only with `BP_NODE_LAUNCH=true`), which holds
+//! the app's `node_modules/`, and the `npm-cache` layer (cache only). The layer isn't named
+//! `node_modules`: Node's resolver skips ancestor directories of that name, so packages in
+//! `node_modules/node_modules/` wouldn't find each other.
 //!
 //! The package manager installs into the app's own `node_modules` directory (npm replaces a
 //! symlinked `node_modules` with a real directory), which is then moved into the layer and
@@ -32,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The Node.js layers, for removal when a build no longer needs Node.js.
-pub(crate) const NODE_LAYERS: &[&str] = &["nodejs", "node_modules", "npm-cache"];
+pub(crate) const NODE_LAYERS: &[&str] = &["nodejs", "node-deps", "npm-cache"];
 
 const NODE_MODULES: &str = "node_modules";
 
@@ -115,7 +117,7 @@ pub(crate) fn install_node_modules(
         arch: context.target.arch.clone(),
     };
     let layer = context.cached_layer(
-        layer_name!("node_modules"),
+        layer_name!("node-deps"),
         CachedLayerDefinition {
             build: true,
             launch,
