@@ -6,7 +6,7 @@
 #      builder → exporter into an OCI image layout,
 #   4. runs the image's web process through the launcher and GETs / from it.
 #
-#   scripts/example.sh [flask_app|django_app]
+#   scripts/example.sh [flask_app|django_app|django_esbuild_app|…]   (any dir in test-fixtures/)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,18 +23,21 @@ archives=$(bash tests/bed/prepare.sh | tail -n 1)
 say "Packaging the buildpack (release build)"
 package_release_buildpack "$work/buildpack" "$archives"
 
+start_mirror "$(node_archives_dir)"
+node_mirror_url=$MIRROR_URL node_mirror_pid=$MIRROR_PID
 start_mirror "$archives"
-trap 'kill "$MIRROR_PID" 2>/dev/null || true' EXIT
+trap 'kill "$MIRROR_PID" "$node_mirror_pid" 2>/dev/null || true' EXIT
 
 say "Building test-fixtures/$app with the real lifecycle"
 bash tests/bed/cnb-build.sh --fresh --workspace "$work/ws" --app "test-fixtures/$app" \
-	--buildpack "$work/buildpack" --env "BP_PYTHON_MIRROR_URL=$MIRROR_URL"
+	--buildpack "$work/buildpack" --env "BP_PYTHON_MIRROR_URL=$MIRROR_URL" \
+	--env "BP_NODE_MIRROR_URL=$node_mirror_url"
 
 say "Running the image's web process"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 bash tests/bed/cnb-launch.sh --workspace "$work/ws" --env "PORT=$port" &
 web_pid=$!
-trap 'kill "$web_pid" "$MIRROR_PID" 2>/dev/null || true' EXIT
+trap 'kill "$web_pid" "$MIRROR_PID" "$node_mirror_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 120); do
 	if response=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null); then
 		say "GET http://127.0.0.1:$port/ answered:"

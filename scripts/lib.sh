@@ -20,12 +20,12 @@ ensure_rust_toolchain() {
 # Checks the tools the bed needs that this repo can't install itself.
 check_host_tools() {
 	local missing=()
-	for tool in go python3 setpriv curl; do
+	for tool in go python3 setpriv curl npm; do
 		command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 	done
 	if ((${#missing[@]})); then
 		printf 'Missing tools: %s\n' "${missing[*]}" >&2
-		printf 'Install them (Go >= 1.25 from the Go toolchain, python3, util-linux, curl) and rerun.\n' >&2
+		printf 'Install them (Go >= 1.25 from the Go toolchain, python3, util-linux, curl, npm) and rerun.\n' >&2
 		exit 1
 	fi
 }
@@ -46,8 +46,15 @@ start_mirror() {
 	rm -f "$port_file"
 }
 
-# Packages a release build of the buildpack with the inventory of the locally built archives.
+# The Node.js archives tests/bed/prepare.sh assembled (with their inventory.toml).
+node_archives_dir() {
+	printf '%s\n' "${ASSETPACK_CACHE:-/var/tmp/assetpack-cache}/node-archives"
+}
+
+# Packages a release build of the buildpack with the inventories of the locally built Python
+# archives and the assembled Node.js archives.
 package_release_buildpack() {
 	local out=$1 archives=$2
-	bash "$BED/package-buildpack.sh" --out "$out" --inventory "$archives/inventory.toml" >/dev/null
+	bash "$BED/package-buildpack.sh" --out "$out" --inventory "$archives/inventory.toml" \
+		--node-inventory "$(node_archives_dir)/inventory.toml" >/dev/null
 }

@@ -449,6 +449,73 @@ mod tests {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     }
 
+    /// A Node.js-style archive: gzip, one top directory, a symlink and a hard link.
+    fn node_style_tar_gz() -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut dir = tar::Header::new_gnu();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_mode(0o755);
+        dir.set_size(0);
+        builder
+            .append_data(&mut dir, "node-v1.0.0-linux-x64/", std::io::empty())
+            .unwrap();
+        let mut file = tar::Header::new_gnu();
+        file.set_mode(0o755);
+        file.set_size(4);
+        builder
+            .append_data(&mut file, "node-v1.0.0-linux-x64/bin/node", &b"ELF!"[..])
+            .unwrap();
+        let mut symlink = tar::Header::new_gnu();
+        symlink.set_entry_type(tar::EntryType::Symlink);
+        symlink.set_size(0);
+        builder
+            .append_link(&mut symlink, "node-v1.0.0-linux-x64/bin/nodejs", "node")
+            .unwrap();
+        let mut hard_link = tar::Header::new_gnu();
+        hard_link.set_entry_type(tar::EntryType::Link);
+        hard_link.set_size(0);
+        builder
+            .append_link(
+                &mut hard_link,
+                "node-v1.0.0-linux-x64/bin/node-copy",
+                "node-v1.0.0-linux-x64/bin/node",
+            )
+            .unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &builder.into_inner().unwrap()).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn unpacks_gzip_archives_without_their_top_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let body = node_style_tar_gz();
+        let sha = format!("{:x}", Sha256::digest(&body));
+        let dir = temp_dir("gzip");
+        let url = serve(body, 200, usize::MAX, 1);
+        download_and_unpack(&url, Some(&sha), Format::NODEJS, &dir, &|_, _| {}).unwrap();
+        assert_eq!(std::fs::read(dir.join("bin/node")).unwrap(), b"ELF!");
+        assert_eq!(
+            std::fs::metadata(dir.join("bin/node"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o755
+        );
+        assert_eq!(
+            std::fs::read_link(dir.join("bin/nodejs")).unwrap(),
+            Path::new("node")
+        );
+        assert_eq!(std::fs::read(dir.join("bin/node-copy")).unwrap(), b"ELF!");
+        assert!(!dir.join("node-v1.0.0-linux-x64").exists());
+        assert_eq!(
+            strip_components(Path::new("./top/bin/node"), 1),
+            Some(PathBuf::from("bin/node"))
+        );
+        assert_eq!(strip_components(Path::new("top/"), 1), None);
+    }
+
     #[test]
     fn refuses_escaping_entries() {
         let body = tar_zst(&[("ok", b"1"), ("../escape", b"2")]);

@@ -915,4 +915,57 @@ mod tests {
         assert!(body.contains("  poetry.lock (Poetry)"), "{body}");
         assert!(body.contains("uv lock"));
     }
+
+    fn failed(command: &str) -> CommandError {
+        use std::os::unix::process::ExitStatusExt;
+        CommandError {
+            command: command.into(),
+            kind: CommandErrorKind::Failed(std::process::ExitStatus::from_raw(256), None),
+        }
+    }
+
+    #[test]
+    fn node_errors_name_what_failed_and_the_fix() {
+        let (title, body) = render_download(
+            &node_download("24.21.0"),
+            &ArchiveError::Unpack {
+                url: "http://m/v24.21.0/node-v24.21.0-linux-x64.tar.gz".into(),
+                error: std::io::Error::other("cut"),
+            },
+        );
+        assert_eq!(title, "Unable to unpack Node.js 24.21.0");
+        assert!(body.contains("gzip-compressed tar"), "{body}");
+
+        let npm = NodeInstaller {
+            manager: NodePackageManager::Npm,
+            lockfile: Some("package-lock.json"),
+        };
+        let (title, body) = render_node_install(npm, &failed("npm ci --include=dev"));
+        assert_eq!(title, "Unable to install Node.js dependencies with npm");
+        assert!(body.contains("'npm ci --include=dev' failed"), "{body}");
+        assert!(
+            body.contains("run 'npm install' in the app directory, commit"),
+            "{body}"
+        );
+
+        let (title, body) = render_hook(&HookError::Failed(
+            Hook::PreCompile,
+            failed("bin/pre_compile"),
+        ));
+        assert_eq!(title, "The bin/pre_compile hook failed");
+        assert!(
+            body.contains("runs before the dependencies are installed"),
+            "{body}"
+        );
+
+        let (title, body) = render_node_tools(&NodeToolsError::MultipleLockfiles(vec![
+            "package-lock.json",
+            "yarn.lock",
+        ]));
+        assert_eq!(title, "Several Node.js lockfiles found");
+        assert!(
+            body.contains("  package-lock.json\n  yarn.lock\n"),
+            "{body}"
+        );
+    }
 }
