@@ -114,7 +114,7 @@ pub(crate) fn install_node_runtime(
         .next()
         .unwrap_or_default()
         .to_string();
-    layers::node_deps::prepare_npm_cache(context, env, &major)?;
+    layers::node_deps::prepare_npm_cache(context, env, &major, installer.manager)?;
     if installer.manager != NodePackageManager::Npm {
         enable_corepack(
             env,

@@ -17,7 +17,7 @@
 
 use crate::command;
 use crate::layers::{bullet_list, changed_fields, pip_cache};
-use crate::node_tools::{self, NodeInstaller, NodeToolsError};
+use crate::node_tools::{self, NodeInstaller, NodePackageManager, NodeToolsError};
 use crate::output;
 use crate::package_json::PackageJson;
 use crate::{BuildpackError, PythonBuildpack};
@@ -62,7 +62,9 @@ pub(crate) struct NodeModules {
     pub(crate) launch: bool,
 }
 
-/// Prepares the `npm-cache` layer and points npm, Yarn 1, pnpm and corepack at it in `env`.
+/// Prepares the `npm-cache` layer and points the package manager (and corepack, which
+/// provides Yarn and pnpm) at it in `env`: npm's cache is the layer itself; Yarn 1's cache
+/// and pnpm's store are set only for those tools (npm warns about unknown config vars).
 ///
 /// # Errors
 /// libcnb errors for layer I/O.
@@ -70,6 +72,7 @@ pub(crate) fn prepare_npm_cache(
     context: &BuildContext<PythonBuildpack>,
     env: &mut Env,
     node_major: &str,
+    manager: NodePackageManager,
 ) -> libcnb::Result<(), BuildpackError> {
     let layer = pip_cache::prepare_cache(
         context,
@@ -79,9 +82,20 @@ pub(crate) fn prepare_npm_cache(
         "npm_config_cache",
         "npm/Yarn/pnpm download cache",
     )?;
-    env.insert("YARN_CACHE_FOLDER", layer.join("yarn"));
-    env.insert("npm_config_store_dir", layer.join("pnpm-store"));
-    env.insert("COREPACK_HOME", layer.join("corepack"));
+    match manager {
+        NodePackageManager::Npm => {}
+        NodePackageManager::Yarn => {
+            env.insert("YARN_CACHE_FOLDER", layer.join("yarn"));
+        }
+        NodePackageManager::Pnpm => {
+            // pnpm up to 10 reads npm_config_*, pnpm 11 pnpm_config_*.
+            env.insert("npm_config_store_dir", layer.join("pnpm-store"));
+            env.insert("pnpm_config_store_dir", layer.join("pnpm-store"));
+        }
+    }
+    if manager != NodePackageManager::Npm {
+        env.insert("COREPACK_HOME", layer.join("corepack"));
+    }
     Ok(())
 }
 
@@ -232,7 +246,7 @@ fn discard_reasons(
 
 /// Runs the install command in the app directory (corepack provides Yarn and pnpm).
 fn run_install(env: &Env, app_dir: &Path, installer: NodeInstaller) -> Result<(), NodeToolsError> {
-    let yarn_major = if installer.manager == node_tools::NodePackageManager::Yarn {
+    let yarn_major = if installer.manager == NodePackageManager::Yarn {
         yarn_major_version(env, app_dir)?
     } else {
         0

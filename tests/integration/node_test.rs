@@ -184,7 +184,14 @@ fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
         .build(&app, &buildpack, &env)
         .assert_success()
         .assert_contains("Discarding cached node_modules since:\n - package-lock.json has changed")
-        .assert_contains("Running 'npm ci --include=dev'");
+        .assert_contains("Running 'npm ci --include=dev'")
+        // Only node_modules depends on the lockfile.
+        .assert_contains(&format!("Using cached Node.js {DEFAULT_NODE}"))
+        .assert_contains("Using cached npm/Yarn/pnpm download cache");
+    assert_ne!(
+        cache_layer_sha(&workspace, "node-deps").unwrap(),
+        node_modules_sha
+    );
 }
 
 #[test]
@@ -242,19 +249,34 @@ fn lockfile_script_and_hook_failures_are_named() {
 
 #[test]
 #[ignore = "integration test"]
-fn node_launch_keeps_the_requested_node_in_the_image() {
+fn node_version_change_and_node_launch() {
     let mirrors = Mirrors::start();
     let buildpack = package_buildpack("node-launch", &test_inventory());
-    let env = mirrors.env(&[("BP_NODE_LAUNCH", "true")]);
     let app = App::from_fixture("django_esbuild_app", "node-launch");
-    app.write(".nvmrc", "22\n");
     let mut workspace = Workspace::new("node-launch");
     let layers = workspace.dir.join("layers/assetpack_python");
-
     workspace
-        .build(&app, &buildpack, &env)
+        .build(&app, &buildpack, &mirrors.env(&[]))
+        .assert_success()
+        .assert_contains(&format!("Using Node.js {DEFAULT_NODE} from the default"));
+
+    // Another Node.js version (from .nvmrc) replaces Node.js, node_modules and the npm cache
+    // (another major version); BP_NODE_LAUNCH puts Node.js and node_modules in the image.
+    app.write(".nvmrc", "22\n");
+    workspace
+        .build(&app, &buildpack, &mirrors.env(&[("BP_NODE_LAUNCH", "true")]))
         .assert_success()
         .assert_contains("Using Node.js 22.23.3 from .nvmrc (22)")
+        .assert_contains(&format!(
+            "Discarding cached Node.js {DEFAULT_NODE} since:\n - The Node.js version has changed from {DEFAULT_NODE} to 22.23.3"
+        ))
+        .assert_contains(
+            "Discarding the npm/Yarn/pnpm download cache since:\n - The Node.js major version has changed from 24 to 22",
+        )
+        .assert_contains(&format!(
+            "Discarding cached node_modules since:\n - The Node.js version has changed from {DEFAULT_NODE} to 22.23.3"
+        ))
+        .assert_contains("Running 'npm ci --include=dev'")
         .assert_contains("BP_NODE_LAUNCH is set: Node.js and node_modules are in the launch image");
     assert!(workspace.layer_sha("nodejs").is_some());
     assert!(workspace.layer_sha("node-deps").is_some());
