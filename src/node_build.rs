@@ -7,7 +7,7 @@
 use crate::command;
 use crate::django::env_flag;
 use crate::layers;
-use crate::layers::node_deps::{NODE_LAYERS, NodeModules};
+use crate::layers::node_deps::{NODE_LAYERS, NodeModules, NodeModulesLayerError};
 use crate::node_inventory::{self, NODE_MIRROR_ENV_VAR};
 use crate::node_tools::{
     self, NODE_LAUNCH_ENV_VAR, NODE_TOOLS_ENV_VAR, NodeDecision, NodeInstaller, NodePackageManager,
@@ -148,15 +148,18 @@ fn enable_corepack(
     env: &mut Env,
     npm_cache: &Path,
     installer: NodeInstaller,
-) -> Result<(), NodeToolsError> {
+) -> libcnb::Result<(), BuildpackError> {
     let Some(corepack) = node_tools::find_on_path(env, "corepack") else {
         let node = node_tools::find_on_path(env, "node").unwrap_or_default();
-        return Err(NodeToolsError::MissingTool {
+        Err(NodeToolsError::MissingTool {
             tool: "corepack",
             node,
-        });
+        })?
     };
     let shims = npm_cache.join("corepack-bin");
+    std::fs::create_dir_all(&shims).map_err(|error| {
+        NodeModulesLayerError::Io(format!("creating {}", shims.display()), error)
+    })?;
     let shown = format!("corepack enable {}", installer.manager);
     output::info(format!(
         "Running '{shown}' (corepack provides {})",

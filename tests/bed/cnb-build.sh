@@ -2,9 +2,10 @@
 # Runs one real CNB build with the pinned lifecycle on the host, in OCI layout mode with a volume
 # cache: analyzer -> detector -> restorer -> builder -> exporter.
 #
-# usage: cnb-build.sh --workspace DIR --app SRC_DIR --buildpack PACKAGED_BP_DIR
+# usage: cnb-build.sh --workspace DIR --app SRC_DIR --buildpack PACKAGED_BP_DIR [--buildpack DIR]...
 #                     [--env K=V]... [--image NAME] [--fresh]
 #                     [--distro NAME] [--distro-version VERSION] [--arch ARCH] [--log-level LEVEL]
+#   Each --buildpack adds one buildpack to the single order group, in the given order.
 #
 # Prints "[bed] ===> <phase>" before and "[bed] <phase> took <s.ss>s" after each phase; stops at
 # the first failing phase and exits with its exit code.  See README.md.
@@ -13,18 +14,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-	sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit "${1:-2}"
 }
 
-ws='' app_src='' bp_src='' image=$BED_DEFAULT_IMAGE fresh=0 log_level=''
+ws='' app_src='' image=$BED_DEFAULT_IMAGE fresh=0 log_level=''
 distro=debian distro_version=12 arch=amd64
-envs=()
+envs=() bp_srcs=()
 while (($#)); do
 	case $1 in
 	--workspace) ws=${2:?--workspace needs a value}; shift 2 ;;
 	--app) app_src=${2:?--app needs a value}; shift 2 ;;
-	--buildpack) bp_src=${2:?--buildpack needs a value}; shift 2 ;;
+	--buildpack) bp_srcs+=("${2:?--buildpack needs a value}"); shift 2 ;;
 	--env) envs+=("${2:?--env needs K=V}"); shift 2 ;;
 	--image) image=${2:?--image needs a value}; shift 2 ;;
 	--fresh) fresh=1; shift ;;
@@ -39,11 +40,13 @@ done
 
 [[ -n $ws ]] || bed_die "--workspace is required"
 [[ -n $app_src ]] || bed_die "--app is required"
-[[ -n $bp_src ]] || bed_die "--buildpack is required"
+((${#bp_srcs[@]})) || bed_die "--buildpack is required"
 ws=$(bed_normalize_path "$ws")
 bed_check_workspace_path "$ws"
 [[ -d $app_src ]] || bed_die "app dir '$app_src' does not exist"
-[[ -f $bp_src/buildpack.toml ]] || bed_die "'$bp_src' is not a packaged buildpack (no buildpack.toml)"
+for bp_src in "${bp_srcs[@]}"; do
+	[[ -f $bp_src/buildpack.toml ]] || bed_die "'$bp_src' is not a packaged buildpack (no buildpack.toml)"
+done
 for kv in "${envs[@]}"; do
 	[[ $kv == *=* && ${kv%%=*} =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || bed_die "--env '$kv' is not K=V"
 done
@@ -58,14 +61,36 @@ uid=$(bed_build_uid)
 gid=$(bed_build_gid)
 home=$(bed_build_home)
 
-read -r bp_id bp_version < <("$BED_PYTHON" - "$bp_src/buildpack.toml" <<'EOF'
+# "ID VERSION" per --buildpack, in order (one interpreter start for all of them).
+bp_toml_files=()
+for bp_src in "${bp_srcs[@]}"; do
+	bp_toml_files+=("$bp_src/buildpack.toml")
+done
+bp_ids=() bp_versions=()
+while read -r bp_id bp_version; do
+	bp_ids+=("$bp_id")
+	bp_versions+=("$bp_version")
+done < <("$BED_PYTHON" - "${bp_toml_files[@]}" <<'EOF'
 import sys, tomllib
-with open(sys.argv[1], "rb") as f:
-    bp = tomllib.load(f)["buildpack"]
-print(bp["id"], bp["version"])
+for path in sys.argv[1:]:
+    try:
+        with open(path, "rb") as f:
+            bp = tomllib.load(f)["buildpack"]
+        print(bp["id"], bp["version"])
+    except Exception:
+        print()
 EOF
 )
-[[ -n $bp_id && -n $bp_version ]] || bed_die "could not read buildpack id/version from $bp_src/buildpack.toml"
+bp_list=''
+for i in "${!bp_srcs[@]}"; do
+	bp_id=${bp_ids[i]:-} bp_version=${bp_versions[i]:-}
+	[[ -n $bp_id && -n $bp_version ]] ||
+		bed_die "could not read buildpack id/version from ${bp_srcs[i]}/buildpack.toml"
+	for ((j = 0; j < i; j++)); do
+		[[ ${bp_ids[j]} != "$bp_id" ]] || bed_die "buildpack '$bp_id' is given more than once"
+	done
+	bp_list+="${bp_list:+ + }$bp_id@$bp_version"
+done
 
 # --- workspace -------------------------------------------------------------------------------
 bed_check_traversable "$ws"
@@ -86,17 +111,18 @@ rm -rf "$ws/app" "$ws/layers" "$ws/platform" "$ws/buildpacks" "$ws/proc"
 mkdir -p "$ws/app" "$ws/layers" "$ws/platform/env" "$ws/cache" "$ws/oci" "$ws/buildpacks"
 cp -a "$app_src/." "$ws/app/"
 
-bp_dir="$ws/buildpacks/$(bed_escape_id "$bp_id")/$bp_version"
-mkdir -p "$bp_dir"
-cp -a "$bp_src/." "$bp_dir/"
-chmod -R a+rX "$ws/buildpacks"
-
-cat >"$ws/order.toml" <<EOF
-[[order]]
+printf '[[order]]\n' >"$ws/order.toml"
+for i in "${!bp_srcs[@]}"; do
+	bp_dir="$ws/buildpacks/$(bed_escape_id "${bp_ids[i]}")/${bp_versions[i]}"
+	mkdir -p "$bp_dir"
+	cp -a "${bp_srcs[i]}/." "$bp_dir/"
+	cat >>"$ws/order.toml" <<EOF
   [[order.group]]
-    id = "$bp_id"
-    version = "$bp_version"
+    id = "${bp_ids[i]}"
+    version = "${bp_versions[i]}"
 EOF
+done
+chmod -R a+rX "$ws/buildpacks"
 
 for kv in "${envs[@]}"; do
 	printf '%s' "${kv#*=}" >"$ws/platform/env/${kv%%=*}"
@@ -150,7 +176,12 @@ run_phase() {
 	fi
 }
 
-bed_say "workspace $ws, buildpack $bp_id@$bp_version, image $image, run image $BED_RUN_IMAGE ($distro $distro_version $arch), user $(bed_build_user) ($uid:$gid)"
+if ((${#bp_srcs[@]} == 1)); then
+	bp_said="buildpack $bp_list"
+else
+	bp_said="buildpacks $bp_list"
+fi
+bed_say "workspace $ws, $bp_said, image $image, run image $BED_RUN_IMAGE ($distro $distro_version $arch), user $(bed_build_user) ($uid:$gid)"
 run_phase analyzer "${layout_flags[@]}" -run-image "$BED_RUN_IMAGE" "$image"
 run_phase detector
 run_phase restorer "${layout_flags[@]}" -cache-dir "$ws/cache"

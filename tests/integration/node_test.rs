@@ -5,7 +5,7 @@
 
 use crate::support::{
     App, Mirror, Workspace, archives_dir, fetch, free_port, http_get, node_archives_dir,
-    package_buildpack, test_inventory,
+    node_provider_buildpack, package_buildpack, test_inventory,
 };
 
 /// The Node.js version the bed's inventory marks as the newest LTS (the default).
@@ -175,7 +175,8 @@ fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
         let text = std::fs::read_to_string(app.dir.join(file)).unwrap();
         app.write(
             file,
-            &text.replace("\"version\": \"1.0.0\"", "\"version\": \"1.0.1\""),
+            // The app's own version only: the lockfile's root and its `packages[""]` entry.
+            &text.replacen("\"version\": \"1.0.0\"", "\"version\": \"1.0.1\"", 2),
         );
     };
     bump("package.json");
@@ -360,4 +361,93 @@ fn package_json_without_a_build_script_does_not_install_node() {
         .assert_not_contains("npm ci");
     assert!(cache_layer_sha(&workspace, "nodejs").is_none());
     assert!(cache_layer_sha(&workspace, "node-deps").is_none());
+}
+
+/// A copy of the esbuild fixture that installs with `manager` (`pnpm` or `yarn`): its npm
+/// lockfile replaced by the variant's lockfile and `packageManager` field.
+fn app_for(manager: &str) -> App {
+    let name = format!("node-{manager}");
+    let app = App::from_fixture("django_esbuild_app", &name);
+    app.remove("package-lock.json");
+    let variant = crate::support::repo_root()
+        .join("test-fixtures")
+        .join(format!("django_esbuild_app_{manager}"));
+    for entry in std::fs::read_dir(variant).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), app.dir.join(entry.file_name())).unwrap();
+    }
+    app
+}
+
+#[test]
+#[ignore = "integration test"]
+fn pnpm_and_yarn_install_through_corepack() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-corepack", &test_inventory());
+    let env = mirrors.env(&[]);
+
+    let pnpm = app_for("pnpm");
+    let mut workspace = Workspace::new("node-pnpm");
+    workspace
+        .build(&pnpm, &buildpack, &env)
+        .assert_success()
+        .assert_contains("Running 'corepack enable pnpm' (corepack provides pnpm)")
+        .assert_contains("Running 'pnpm install --frozen-lockfile'")
+        .assert_contains("Running 'pnpm run build'");
+    assert!(static_url(&workspace, "dist/app.js").starts_with("/static/dist/app."));
+    workspace
+        .build(&pnpm, &buildpack, &env)
+        .assert_success()
+        .assert_contains("Using cached node_modules: pnpm install skipped (same pnpm-lock.yaml")
+        .assert_not_contains("Running 'pnpm install")
+        .assert_contains("Running 'pnpm run build'");
+    let package_json = std::fs::read_to_string(pnpm.dir.join("package.json")).unwrap();
+    pnpm.write(
+        "package.json",
+        &package_json.replace(
+            "\"lodash.camelcase\": \"4.3.0\"",
+            "\"lodash.camelcase\": \"4.3.0\",\n    \"is-number\": \"7.0.0\"",
+        ),
+    );
+    workspace
+        .build(&pnpm, &buildpack, &env)
+        .assert_failure()
+        .assert_contains("ERR_PNPM_OUTDATED_LOCKFILE")
+        .assert_contains("[Error: Unable to install Node.js dependencies with pnpm]")
+        .assert_contains("run\n'pnpm install' in the app directory, commit pnpm-lock.yaml");
+
+    let yarn = app_for("yarn");
+    let mut workspace = Workspace::new("node-yarn");
+    workspace
+        .build(&yarn, &buildpack, &env)
+        .assert_success()
+        .assert_contains("Running 'corepack enable yarn' (corepack provides yarn)")
+        .assert_contains("Running 'yarn install --frozen-lockfile --production=false'")
+        .assert_contains("Running 'yarn run build'");
+    assert!(static_url(&workspace, "dist/app.js").starts_with("/static/dist/app."));
+}
+
+#[test]
+#[ignore = "integration test"]
+fn node_from_an_earlier_buildpack_is_used() {
+    let mirrors = Mirrors::start();
+    let buildpack = package_buildpack("node-provided", &test_inventory());
+    let app = App::from_fixture("django_esbuild_app", "node-provided");
+    let mut workspace = Workspace::new("node-provided");
+    let provider = node_provider_buildpack();
+    // The build plan's `node` requirement (build = true) goes to the provider, whose layer
+    // puts the host's node 20 on PATH; this buildpack uses it and installs no Node.js.
+    workspace
+        .build_with(&app, &[&provider, &buildpack], &mirrors.env(&[]))
+        .assert_success()
+        .assert_contains("node-provider: the buildpack plan requires node")
+        .assert_contains("node-provider: providing node v20")
+        .assert_contains("Using Node.js 20.")
+        .assert_contains("from an earlier buildpack (")
+        .assert_contains("assetpack-test_node-provider/node/bin/node)")
+        .assert_not_contains("Installed Node.js")
+        .assert_contains("Running 'npm ci --include=dev'")
+        .assert_contains("Running 'npm run build'");
+    assert!(cache_layer_sha(&workspace, "nodejs").is_none());
+    assert!(static_url(&workspace, "dist/app.js").starts_with("/static/dist/app."));
 }

@@ -293,15 +293,27 @@ impl Workspace {
     /// Runs analyzer → detector → restorer → builder → exporter. The first build of a
     /// workspace starts fresh (no cache, no previous image).
     pub(crate) fn build(&mut self, app: &App, buildpack: &Path, env: &[(&str, &str)]) -> Build {
+        self.build_with(app, &[buildpack], env)
+    }
+
+    /// Like [`Self::build`] with several buildpacks in one order group, in the given order
+    /// (ours usually last, e.g. `&[&node_provider_buildpack(), &buildpack]`).
+    pub(crate) fn build_with(
+        &mut self,
+        app: &App,
+        buildpacks: &[&Path],
+        env: &[(&str, &str)],
+    ) -> Build {
         let mut command = Command::new("bash");
         command
             .arg(bed_script("cnb-build.sh"))
             .arg("--workspace")
             .arg(&self.dir)
             .arg("--app")
-            .arg(&app.dir)
-            .arg("--buildpack")
-            .arg(buildpack);
+            .arg(&app.dir);
+        for buildpack in buildpacks {
+            command.arg("--buildpack").arg(buildpack);
+        }
         if self.builds == 0 {
             command.arg("--fresh");
         }
@@ -515,4 +527,13 @@ pub(crate) fn fetch(port: u16, path: &str, accept_encoding: &str) -> Fetched {
         headers,
         body,
     }
+}
+
+/// `tests/bed/buildpacks/node-provider`: a test buildpack (`assetpack-test/node-provider`) that
+/// provides `node` in the build plan and puts the host's node, npm and npx on PATH from its
+/// build-only layer `node`. Use it before ours with [`Workspace::build_with`].
+/// `cnb-build.sh` copies it into the workspace (readable by the build user), so the repo path is
+/// fine as is.
+pub(crate) fn node_provider_buildpack() -> PathBuf {
+    bed_script("buildpacks/node-provider")
 }
