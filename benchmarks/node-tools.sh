@@ -44,6 +44,7 @@ package["devDependencies"].update({
 json.dump(package, open(path, "w"), indent=2)
 PY
 (cd "$app" && rm -f package-lock.json && npm install --package-lock-only --ignore-scripts \
+	--no-omit-lockfile-registry-resolved \
 	--no-audit --no-fund --loglevel=error >/dev/null)
 chmod -R a+rX "$app"
 packages=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["packages"]) - 1)' "$app/package-lock.json")

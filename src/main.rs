@@ -127,12 +127,7 @@ impl Buildpack for PythonBuildpack {
             // First choice: an earlier buildpack (e.g. Paketo's node-engine) provides `node`
             // for the build; otherwise this buildpack installs Node.js itself when needed.
             let mut node = Require::new("node");
-            node.metadata(toml::toml! { build = true })
-                .map_err(|error| {
-                    libcnb::Error::BuildpackError(BuildpackError::Detect(std::io::Error::other(
-                        error,
-                    )))
-                })?;
+            node.metadata.insert("build".to_string(), true.into());
             plan = BuildPlanBuilder::new()
                 .provides("python")
                 .requires("python")

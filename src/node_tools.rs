@@ -188,17 +188,17 @@ pub(crate) fn find_installer(
                 lockfile: None,
             })
         }
-        // npm reads npm-shrinkwrap.json before package-lock.json when both exist.
+        [(name, manager)] => Ok(NodeInstaller {
+            manager: *manager,
+            lockfile: Some(name),
+        }),
+        // npm reads npm-shrinkwrap.json rather than package-lock.json when both exist.
         [
-            (_, NodePackageManager::Npm),
-            (shrinkwrap, NodePackageManager::Npm),
-        ]
-        | [(shrinkwrap, _)] => Ok(NodeInstaller {
-            manager: found
-                .iter()
-                .find(|(name, _)| name == shrinkwrap)
-                .map_or(NodePackageManager::Npm, |(_, manager)| *manager),
-            lockfile: Some(*shrinkwrap),
+            ("package-lock.json", NodePackageManager::Npm),
+            (shrinkwrap @ "npm-shrinkwrap.json", NodePackageManager::Npm),
+        ] => Ok(NodeInstaller {
+            manager: NodePackageManager::Npm,
+            lockfile: Some(shrinkwrap),
         }),
         _ => Err(NodeToolsError::MultipleLockfiles(
             found.iter().map(|(name, _)| *name).collect(),

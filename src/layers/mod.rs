@@ -1,5 +1,7 @@
 //! One module per layer. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
 
+use crate::archive::{self, ArchiveError};
+
 pub(crate) mod node_deps;
 pub(crate) mod nodejs;
 pub(crate) mod pip;
@@ -8,6 +10,31 @@ pub(crate) mod python;
 pub(crate) mod staticfiles;
 pub(crate) mod tool;
 pub(crate) mod venv;
+
+/// Downloads a runtime archive (see [`archive::download_and_unpack`]) into a layer directory,
+/// logging `Installing <what> from <url>`, each retry with its cause, and the duration.
+///
+/// # Errors
+/// [`ArchiveError`] after the retries (the destination is left empty).
+pub(crate) fn install_runtime_archive(
+    what: &str,
+    url: &str,
+    sha256: Option<&str>,
+    format: archive::Format,
+    destination: &std::path::Path,
+) -> Result<(), ArchiveError> {
+    crate::output::info(format!("Installing {what} from {url}"));
+    let started = std::time::Instant::now();
+    archive::download_and_unpack(url, sha256, format, destination, &|attempt, error| {
+        crate::output::info(format!(
+            "Download attempt {attempt} of {} failed ({}); retrying",
+            archive::ATTEMPTS,
+            crate::errors::archive_error_summary(error)
+        ));
+    })?;
+    crate::output::done(&format!("Installed {what}"), started);
+    Ok(())
+}
 
 /// Compares cached layer metadata with the current one and lists, for people, what changed.
 /// Each entry of `fields` is `(what, cached value, current value)`.

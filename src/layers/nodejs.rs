@@ -6,7 +6,7 @@
 //! defaults keep npm quiet and corepack non-interactive.
 
 use crate::archive::{self, ArchiveError};
-use crate::layers::{bullet_list, changed_fields};
+use crate::layers::{bullet_list, changed_fields, install_runtime_archive};
 use crate::node_inventory::{self, NodeArtifact};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
@@ -19,7 +19,6 @@ use libcnb::layer::{
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// Build-scope defaults (users may override them): no update or funding notices in the build
 /// log, corepack downloads Yarn/pnpm without asking, and node (so npm) trusts the build
@@ -113,30 +112,17 @@ pub(crate) fn install_nodejs(
                 ),
                 EmptyLayerCause::NewlyCreated => {}
             }
-            let url = node_inventory::download_url(artifact, mirror_base_url);
-            output::info(format!(
-                "Installing Node.js {} from {url}",
-                artifact.version
-            ));
-            let started = Instant::now();
-            archive::download_and_unpack(
-                &url,
+            install_runtime_archive(
+                &format!("Node.js {}", artifact.version),
+                &node_inventory::download_url(artifact, mirror_base_url),
                 Some(&artifact.sha256),
                 archive::Format::NODEJS,
                 &layer.path(),
-                &|attempt, error| {
-                    output::info(format!(
-                        "Download attempt {attempt} of {} failed ({}); retrying",
-                        archive::ATTEMPTS,
-                        crate::errors::archive_error_summary(error)
-                    ));
-                },
             )
             .map_err(|error| NodejsLayerError::Download {
                 version: artifact.version.to_string(),
                 error,
             })?;
-            output::done(&format!("Installed Node.js {}", artifact.version), started);
             layer.write_metadata(metadata.clone())?;
         }
     }

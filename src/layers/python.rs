@@ -7,7 +7,7 @@
 
 use crate::archive::{self, ArchiveError};
 use crate::inventory::{self, Artifact};
-use crate::layers::{bullet_list, runtime_changes};
+use crate::layers::{bullet_list, install_runtime_archive, runtime_changes};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
@@ -19,7 +19,6 @@ use libcnb::layer::{
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// 1980-01-01T00:00:01Z: ZIP (and so wheels) can't go earlier; matches the lifecycle's mtimes.
 const SOURCE_DATE_EPOCH: &str = "315532801";
@@ -105,27 +104,17 @@ pub(crate) fn install_python(
                 }
                 EmptyLayerCause::NewlyCreated => {}
             }
-            let url = inventory::download_url(artifact, mirror_base_url);
-            output::info(format!("Installing Python {} from {url}", artifact.version));
-            let started = Instant::now();
-            archive::download_and_unpack(
-                &url,
+            install_runtime_archive(
+                &format!("Python {}", artifact.version),
+                &inventory::download_url(artifact, mirror_base_url),
                 artifact.sha256.as_deref(),
                 archive::Format::PYTHON,
                 &layer.path(),
-                &|attempt, error| {
-                    output::info(format!(
-                        "Download attempt {attempt} of {} failed ({}); retrying",
-                        archive::ATTEMPTS,
-                        crate::errors::archive_error_summary(error)
-                    ));
-                },
             )
             .map_err(|error| PythonLayerError::Download {
                 version: artifact.version.to_string(),
                 error,
             })?;
-            output::done(&format!("Installed Python {}", artifact.version), started);
             layer.write_metadata(metadata.clone())?;
         }
     }

@@ -97,6 +97,20 @@ fn assert_bundle_served_and_hooks_saw_node(workspace: &Workspace) {
     assert!(post_compile.contains("django=5.2.19"), "{post_compile}");
 }
 
+/// Adds a dependency to the app's package.json without updating its lockfile, so a frozen
+/// install fails; returns package.json as it was.
+fn add_dependency_without_locking(app: &App) -> String {
+    let package_json = std::fs::read_to_string(app.dir.join("package.json")).unwrap();
+    app.write(
+        "package.json",
+        &package_json.replace(
+            "\"lodash.camelcase\": \"4.3.0\"",
+            "\"lodash.camelcase\": \"4.3.0\",\n    \"is-number\": \"7.0.0\"",
+        ),
+    );
+    package_json
+}
+
 #[test]
 #[ignore = "integration test"]
 fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
@@ -205,14 +219,7 @@ fn lockfile_script_and_hook_failures_are_named() {
     let mut workspace = Workspace::new("node-failures");
 
     // A dependency added to package.json but not to the lockfile: npm's own message, and the fix.
-    let package_json = std::fs::read_to_string(app.dir.join("package.json")).unwrap();
-    app.write(
-        "package.json",
-        &package_json.replace(
-            "\"lodash.camelcase\": \"4.3.0\"",
-            "\"lodash.camelcase\": \"4.3.0\",\n    \"is-number\": \"7.0.0\"",
-        ),
-    );
+    let package_json = add_dependency_without_locking(&app);
     workspace
         .build(&app, &buildpack, &env)
         .assert_failure()
@@ -401,14 +408,7 @@ fn pnpm_and_yarn_install_through_corepack() {
         .assert_contains("Using cached node_modules: pnpm install skipped (same pnpm-lock.yaml")
         .assert_not_contains("Running 'pnpm install")
         .assert_contains("Running 'pnpm run build'");
-    let package_json = std::fs::read_to_string(pnpm.dir.join("package.json")).unwrap();
-    pnpm.write(
-        "package.json",
-        &package_json.replace(
-            "\"lodash.camelcase\": \"4.3.0\"",
-            "\"lodash.camelcase\": \"4.3.0\",\n    \"is-number\": \"7.0.0\"",
-        ),
-    );
+    add_dependency_without_locking(&pnpm);
     workspace
         .build(&pnpm, &buildpack, &env)
         .assert_failure()
