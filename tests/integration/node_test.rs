@@ -211,12 +211,38 @@ fn esbuild_bundle_is_built_collected_and_served_and_node_modules_is_cached() {
 
 #[test]
 #[ignore = "integration test"]
-fn lockfile_script_and_hook_failures_are_named() {
+fn download_lockfile_script_and_hook_failures_are_named() {
     let mirrors = Mirrors::start();
     let buildpack = package_buildpack("node-failures", &test_inventory());
     let env = mirrors.env(&[]);
     let app = App::from_fixture("django_esbuild_app", "node-failures");
     let mut workspace = Workspace::new("node-failures");
+
+    // A mirror without the file, then one that cuts every download short (retried first).
+    let python_mirror = ("BP_PYTHON_MIRROR_URL", mirrors.python.url.as_str());
+    workspace
+        .build(
+            &app,
+            &buildpack,
+            &[python_mirror, ("BP_NODE_MIRROR_URL", &mirrors.python.url)],
+        )
+        .assert_failure()
+        .assert_contains(&format!(
+            "[Error: Node.js {DEFAULT_NODE} isn't on the download server]"
+        ))
+        .assert_contains("HTTP 404")
+        .assert_contains("If you set BP_NODE_MIRROR_URL, check that the mirror serves the file");
+    let truncating = format!("{}/truncated", mirrors.node.url);
+    workspace
+        .build(
+            &app,
+            &buildpack,
+            &[python_mirror, ("BP_NODE_MIRROR_URL", &truncating)],
+        )
+        .assert_failure()
+        .assert_contains("Download attempt 1 of 3 failed (stream or archive error")
+        .assert_contains(&format!("[Error: Unable to unpack Node.js {DEFAULT_NODE}]"))
+        .assert_contains("isn't a valid gzip-compressed tar");
 
     // A dependency added to package.json but not to the lockfile: npm's own message, and the fix.
     let package_json = add_dependency_without_locking(&app);
