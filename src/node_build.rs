@@ -114,13 +114,9 @@ pub(crate) fn install_node_runtime(
         .next()
         .unwrap_or_default()
         .to_string();
-    layers::node_deps::prepare_npm_cache(context, env, &major, installer.manager)?;
+    let npm_cache = layers::node_deps::prepare_npm_cache(context, env, &major, installer.manager)?;
     if installer.manager != NodePackageManager::Npm {
-        enable_corepack(
-            env,
-            context.layers_dir.join("npm-cache").as_path(),
-            installer,
-        )?;
+        enable_corepack(env, &npm_cache, installer)?;
     }
     Ok(Some(NodeTools {
         package_json,

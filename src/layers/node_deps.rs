@@ -66,6 +66,8 @@ pub(crate) struct NodeModules {
 /// provides Yarn and pnpm) at it in `env`: npm's cache is the layer itself; Yarn 1's cache
 /// and pnpm's store are set only for those tools (npm warns about unknown config vars).
 ///
+/// Returns the layer path.
+///
 /// # Errors
 /// libcnb errors for layer I/O.
 pub(crate) fn prepare_npm_cache(
@@ -73,7 +75,7 @@ pub(crate) fn prepare_npm_cache(
     env: &mut Env,
     node_major: &str,
     manager: NodePackageManager,
-) -> libcnb::Result<(), BuildpackError> {
+) -> libcnb::Result<PathBuf, BuildpackError> {
     let layer = pip_cache::prepare_cache(
         context,
         env,
@@ -96,7 +98,7 @@ pub(crate) fn prepare_npm_cache(
     if manager != NodePackageManager::Npm {
         env.insert("COREPACK_HOME", layer.join("corepack"));
     }
-    Ok(())
+    Ok(layer)
 }
 
 /// Installs (or reuses) `node_modules` with `installer`, linking it into the app directory and
