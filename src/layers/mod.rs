@@ -1,6 +1,7 @@
 //! One module per layer. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
 
 use crate::archive::{self, ArchiveError};
+use libcnb::layer::RestoredLayerAction;
 
 pub(crate) mod node_deps;
 pub(crate) mod nodejs;
@@ -34,6 +35,23 @@ pub(crate) fn install_runtime_archive(
     })?;
     crate::output::done(&format!("Installed {what}"), started);
     Ok(())
+}
+
+/// The `restored_layer_action` answer for a cached layer: keep it when nothing changed (no
+/// `reasons`), otherwise delete it, with `"<discarding> since:"` and the reasons as a bullet
+/// list for the log (e.g. `discarding` = `"Discarding cached Node.js 24.21.0"`).
+pub(crate) fn keep_unless_changed(
+    reasons: &[String],
+    discarding: &str,
+) -> (RestoredLayerAction, String) {
+    if reasons.is_empty() {
+        (RestoredLayerAction::KeepLayer, String::new())
+    } else {
+        (
+            RestoredLayerAction::DeleteLayer,
+            format!("{discarding} since:{}", bullet_list(reasons)),
+        )
+    }
 }
 
 /// Compares cached layer metadata with the current one and lists, for people, what changed.
@@ -100,6 +118,16 @@ mod tests {
         assert_eq!(
             bullet_list(&reasons),
             "\n - The Python version has changed from 3.13.5 to 3.11.2"
+        );
+        assert!(matches!(
+            keep_unless_changed(&[], "Discarding cached Python 3.13.5"),
+            (RestoredLayerAction::KeepLayer, ref message) if message.is_empty()
+        ));
+        let (action, message) = keep_unless_changed(&reasons, "Discarding cached Python 3.13.5");
+        assert!(matches!(action, RestoredLayerAction::DeleteLayer));
+        assert_eq!(
+            message,
+            "Discarding cached Python 3.13.5 since:\n - The Python version has changed from 3.13.5 to 3.11.2"
         );
     }
 }

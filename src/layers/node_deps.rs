@@ -16,7 +16,7 @@
 //! never their output. Reset when the Node.js major version or the target changes.
 
 use crate::command;
-use crate::layers::{bullet_list, changed_fields, pip_cache};
+use crate::layers::{changed_fields, keep_unless_changed, pip_cache};
 use crate::node_tools::{self, NodeInstaller, NodePackageManager, NodeToolsError};
 use crate::output;
 use crate::package_json::PackageJson;
@@ -24,9 +24,7 @@ use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -140,17 +138,7 @@ pub(crate) fn install_node_modules(
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &NodeModulesLayerMetadata, _| {
                 let reasons = discard_reasons(cached, &metadata, installer.lockfile);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, String::new())
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "Discarding cached node_modules since:{}",
-                            bullet_list(&reasons)
-                        ),
-                    )
-                }
+                keep_unless_changed(&reasons, "Discarding cached node_modules")
             },
         },
     )?;

@@ -6,16 +6,14 @@
 //! defaults keep npm quiet and corepack non-interactive.
 
 use crate::archive::{self, ArchiveError};
-use crate::layers::{bullet_list, changed_fields, install_runtime_archive};
+use crate::layers::{changed_fields, install_runtime_archive, keep_unless_changed};
 use crate::node_inventory::{self, NodeArtifact};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -84,18 +82,10 @@ pub(crate) fn install_nodejs(
                 if reasons.is_empty() && cached.archive_sha256 != metadata.archive_sha256 {
                     reasons.push("The inventory's checksum for this archive has changed".into());
                 }
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, String::new())
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "Discarding cached Node.js {} since:{}",
-                            cached.node_version,
-                            bullet_list(&reasons)
-                        ),
-                    )
-                }
+                keep_unless_changed(
+                    &reasons,
+                    &format!("Discarding cached Node.js {}", cached.node_version),
+                )
             },
         },
     )?;

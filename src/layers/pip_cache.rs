@@ -6,16 +6,14 @@
 //! [`prepare_cache`] does the same for uv's and Poetry's caches (`uv-cache`, `poetry-cache`)
 //! and for npm's (`npm-cache`, keyed on the Node.js major version instead).
 
-use crate::layers::{bullet_list, changed_fields};
+use crate::layers::{changed_fields, keep_unless_changed};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use libcnb::data::layer::LayerName;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
@@ -91,17 +89,7 @@ pub(crate) fn prepare_cache(
                         &metadata.distro_version,
                     ),
                 ]);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, String::new())
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "Discarding the {description} since:{}",
-                            bullet_list(&reasons)
-                        ),
-                    )
-                }
+                keep_unless_changed(&reasons, &format!("Discarding the {description}"))
             },
         },
     )?;

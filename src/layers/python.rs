@@ -7,15 +7,13 @@
 
 use crate::archive::{self, ArchiveError};
 use crate::inventory::{self, Artifact};
-use crate::layers::{bullet_list, install_runtime_archive, runtime_changes};
+use crate::layers::{install_runtime_archive, keep_unless_changed, runtime_changes};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -69,18 +67,10 @@ pub(crate) fn install_python(
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &PythonLayerMetadata, _| {
                 let reasons = discard_reasons(cached, &metadata);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, Vec::new())
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        vec![format!(
-                            "Discarding cached Python {} since:{}",
-                            cached.python_version,
-                            bullet_list(&reasons)
-                        )],
-                    )
-                }
+                keep_unless_changed(
+                    &reasons,
+                    &format!("Discarding cached Python {}", cached.python_version),
+                )
             },
         },
     )?;
@@ -94,9 +84,7 @@ pub(crate) fn install_python(
         }
         LayerState::Empty { ref cause } => {
             match cause {
-                EmptyLayerCause::RestoredLayerAction { cause } => {
-                    output::info(cause.join("\n"));
-                }
+                EmptyLayerCause::RestoredLayerAction { cause } => output::info(cause),
                 EmptyLayerCause::InvalidMetadataAction { .. } => {
                     output::info(
                         "Discarding cached Python since its layer metadata can't be parsed",

@@ -9,15 +9,13 @@
 use crate::command::CommandError;
 use crate::inventory::Artifact;
 use crate::layers::pip::{bundled_pip_wheel, install_with_bundled_pip};
-use crate::layers::{bullet_list, changed_fields, runtime_changes};
+use crate::layers::{changed_fields, keep_unless_changed, runtime_changes};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use libcnb::data::layer::LayerName;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -133,19 +131,10 @@ pub(crate) fn install_tool(
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &ToolLayerMetadata, _| {
                 let reasons = discard_reasons(tool.package, cached, &metadata);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, String::new())
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "Discarding cached {} {} since:{}",
-                            tool.package,
-                            cached.tool_version,
-                            bullet_list(&reasons)
-                        ),
-                    )
-                }
+                keep_unless_changed(
+                    &reasons,
+                    &format!("Discarding cached {} {}", tool.package, cached.tool_version),
+                )
             },
         },
     )?;

@@ -10,7 +10,7 @@
 //! Env: `VIRTUAL_ENV` (build and launch), `PIP_PYTHON` (build, so later pip runs target it).
 
 use crate::command::{self, CommandError};
-use crate::layers::{bullet_list, changed_fields, runtime_changes};
+use crate::layers::{changed_fields, keep_unless_changed, runtime_changes};
 use crate::output;
 use crate::package_manager::PackageManager;
 use crate::requirements_txt::{self, Fingerprint, FingerprintError};
@@ -18,9 +18,7 @@ use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -98,17 +96,7 @@ pub(crate) fn install_dependencies(
                     &fingerprint.local_path_lines,
                     force_reinstall,
                 );
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, String::new())
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "Discarding cached virtual environment since:{}",
-                            bullet_list(&reasons)
-                        ),
-                    )
-                }
+                keep_unless_changed(&reasons, "Discarding cached virtual environment")
             },
         },
     )?;
