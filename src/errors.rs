@@ -2,7 +2,6 @@
 
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, CommandErrorKind};
-use crate::django::{DISABLE_ENV_VAR, DjangoError};
 use crate::hooks::{Hook, HookError};
 use crate::inventory::InventoryError;
 use crate::layers::node_deps::NodeModulesLayerError;
@@ -24,7 +23,7 @@ use crate::{BuildpackError, MIRROR_ENV_VAR};
 use indoc::formatdoc;
 use libherokubuildpack::log::log_error;
 
-const BUG_REPORT: &str = "This looks like a bug in the buildpack or its packaging: please report it \
+pub(crate) const BUG_REPORT: &str = "This looks like a bug in the buildpack or its packaging: please report it \
     at https://github.com/assetpack/python/issues with the build log.";
 
 /// Renders a build or detect error to the log.
@@ -73,7 +72,7 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::ToolLayer(error) => render_tool(error),
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
-        BuildpackError::Django(error) => render_django(error),
+        BuildpackError::Django(error) => crate::django::errors::render(error),
     }
 }
 
@@ -397,7 +396,7 @@ fn render_download(subject: &DownloadSubject<'_>, error: &ArchiveError) -> (Stri
     }
 }
 
-fn command_details(error: &CommandError) -> String {
+pub(crate) fn command_details(error: &CommandError) -> String {
     match &error.kind {
         CommandErrorKind::Spawn(io_error) => {
             format!("'{}' could not be started: {io_error}", error.command)
@@ -583,74 +582,6 @@ fn render_procfile(error: &ProcfileError) -> (String, String) {
                   web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT
                 Process types may use letters, digits, '.', '_' and '-'."
             },
-        ),
-    }
-}
-
-fn render_django(error: &DjangoError) -> (String, String) {
-    match error {
-        DjangoError::WriteHelper(path, error) => (
-            "Unable to prepare the static files step".into(),
-            format!("Writing {} failed: {error}\n\n{BUG_REPORT}", path.display()),
-        ),
-        DjangoError::Inspect(error) => (
-            "Unable to inspect the Django configuration".into(),
-            formatdoc! {"
-                {details}
-
-                Loading the app's Django settings through manage.py failed, so the
-                static files configuration can't be read. The traceback above says where.
-                Settings often read environment variables at import (SECRET_KEY,
-                DATABASE_URL): set them for the build (e.g. 'pack build --env NAME=value')
-                or give them defaults.
-                To skip static files entirely, set {DISABLE_ENV_VAR}=true.",
-                details = command_details(error)
-            },
-        ),
-        DjangoError::ReadProbe(path, error) => (
-            "Unable to inspect the Django configuration".into(),
-            format!(
-                "Reading the inspection result {} failed: {error}\n\n{BUG_REPORT}",
-                path.display()
-            ),
-        ),
-        DjangoError::StaticRootUnset => (
-            "STATIC_ROOT isn't set".into(),
-            formatdoc! {"
-                'django.contrib.staticfiles' is in INSTALLED_APPS, but STATIC_ROOT isn't set,
-                so collectstatic has nowhere to put the files. Add it to your settings, e.g.:
-                  STATIC_ROOT = BASE_DIR / \"staticfiles\"
-                Or, if the app doesn't serve static files, remove 'django.contrib.staticfiles'
-                from INSTALLED_APPS or set {DISABLE_ENV_VAR}=true."
-            },
-        ),
-        DjangoError::StaticRootOutsideApp {
-            static_root,
-            app_dir,
-        } => (
-            "STATIC_ROOT is outside the app directory".into(),
-            formatdoc! {"
-                STATIC_ROOT is {static_root}, outside the app directory {app_dir}, so the
-                collected files wouldn't be part of the image. Put it inside the app, e.g.:
-                  STATIC_ROOT = BASE_DIR / \"staticfiles\"",
-                static_root = static_root.display(),
-                app_dir = app_dir.display()
-            },
-        ),
-        DjangoError::Collectstatic(error) => (
-            "Unable to generate Django static files".into(),
-            formatdoc! {"
-                {details}
-                collectstatic's output above says why. Common causes: a CSS file that
-                references a missing file (ManifestStaticFilesStorage checks every url()),
-                or settings that need environment variables at build time. To skip this
-                step, set {DISABLE_ENV_VAR}=true.",
-                details = command_details(error)
-            },
-        ),
-        DjangoError::Layer(what, error) => (
-            "Unable to prepare the staticfiles layer".into(),
-            format!("Failed while {what}: {error}\n\n{BUG_REPORT}"),
         ),
     }
 }

@@ -68,9 +68,57 @@ pub(crate) fn run_hook(hook: Hook, app_dir: &Path, env: &Env) -> Result<bool, Ho
     Ok(true)
 }
 
+/// Whether the app's `hook` runs Django's collectstatic (a line that isn't a comment mentions
+/// `collectstatic`), as hooks from a popular project template do.
+pub(crate) fn runs_collectstatic(hook: Hook, app_dir: &Path) -> bool {
+    std::fs::read(app_dir.join(hook.path())).is_ok_and(|bytes| {
+        String::from_utf8_lossy(&bytes).lines().any(|line| {
+            let line = line.trim_start();
+            !line.starts_with('#') && line.contains("collectstatic")
+        })
+    })
+}
+
+/// The warning for a hook that runs collectstatic after the buildpack collected.
+pub(crate) fn collectstatic_hook_warning(hook: Hook) -> (String, String) {
+    (
+        format!("{} runs collectstatic again", hook.path()),
+        format!(
+            "The buildpack already collected the static files (into the staticfiles layer, \
+             skipping the work when nothing changed). Running collectstatic again in {hook} \
+             copies every file a second time, replaces the deduplicated links with copies and \
+             makes the next build collect from scratch. Remove the collectstatic line from \
+             {hook} (keep the rest, e.g. compilemessages).",
+            hook = hook.path()
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_hook_that_runs_collectstatic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+        assert!(!runs_collectstatic(Hook::PostCompile, dir.path()));
+        std::fs::write(
+            dir.path().join("bin/post_compile"),
+            "#!/usr/bin/env bash\n# no collectstatic here\npython manage.py compilemessages\n",
+        )
+        .unwrap();
+        assert!(!runs_collectstatic(Hook::PostCompile, dir.path()));
+        std::fs::write(
+            dir.path().join("bin/post_compile"),
+            "#!/usr/bin/env bash\nset -e\n  python manage.py collectstatic --noinput\n",
+        )
+        .unwrap();
+        assert!(runs_collectstatic(Hook::PostCompile, dir.path()));
+        let (title, body) = collectstatic_hook_warning(Hook::PostCompile);
+        assert_eq!(title, "bin/post_compile runs collectstatic again");
+        assert!(body.ends_with("Remove the collectstatic line from bin/post_compile (keep the rest, e.g. compilemessages)."));
+    }
 
     #[test]
     fn runs_hooks_and_names_the_failing_one() {

@@ -3,17 +3,25 @@
 //!
 //! - The app's `STATIC_ROOT` becomes a symlink to `<layer>/static_root`. Build and run paths are
 //!   identical, so the link (and the links `collectstatic --link` makes to the sources) stay
-//!   valid at launch.
+//!   valid at launch — for sources in the launch image. A source anywhere else (`node_modules` in
+//!   a build-only layer, a cache, a temp dir) is copied instead ([`LaunchImage`]).
+//!   `BP_COLLECTSTATIC_LINK=false` copies everything (e.g. for uWSGI's static-map).
 //! - Cache key: the content hash of every file the staticfiles finders collect (never mtimes:
-//!   the lifecycle resets them), plus a config key over the settings and installed packages
-//!   that shape the output. Same key: collectstatic is skipped and the layer is reused as is,
+//!   the lifecycle resets them), plus a config key over the settings (in a canonical form) and
+//!   the packages that shape the output (Django, the storage's and finders' packages,
+//!   compression libraries). Same key: collectstatic is skipped and the layer is reused as is,
 //!   so its digest doesn't change. Only files changed: the previous output is the starting
 //!   point; the outputs of changed and removed sources (and their .gz/.br) are deleted first,
 //!   WhiteNoise reuses the compressed siblings that remain, and files no input produces
-//!   anymore are pruned. Config changed: the layer starts empty.
+//!   anymore are pruned. Config changed: the layer starts empty, and the log names what changed.
+//! - The layer's tree (names, kinds, sizes, link targets) is fingerprinted after the step; a
+//!   restored layer whose tree differs (e.g. a `bin/post_compile` ran collectstatic into it)
+//!   isn't trusted.
 //! - Hashed copies whose bytes equal their source are replaced with links to the source.
 
 use crate::command;
+use crate::django::fsname;
+use crate::django::launch_image::LaunchImage;
 use crate::django::{DjangoError, Helper, InputFile, Probe};
 use crate::layers::bullet_list;
 use crate::output;
@@ -28,23 +36,58 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 /// Bumped when the layer's layout or the collection logic changes, to start layers afresh.
 /// A string: the lifecycle round-trips layer metadata through JSON, which turns TOML integers
 /// into floats.
-const FORMAT_VERSION: &str = "1";
+const FORMAT_VERSION: &str = "2";
 const ROOT_DIR: &str = "static_root";
 const INPUTS_FILE: &str = "inputs.json";
+const CONFIG_FILE: &str = "config.json";
+/// Files that may sit in a committed, otherwise empty STATIC_ROOT; replacing them loses nothing.
+const PLACEHOLDERS: [&str; 3] = [".gitkeep", ".keep", ".gitignore"];
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 struct StaticfilesLayerMetadata {
     format_version: String,
     static_root: String,
+    /// `link` or `copy`.
+    mode: String,
     config_key: String,
     files_key: String,
+    /// [`tree_key`] of the collected files when the step ended.
+    output_key: String,
+}
+
+/// What shapes the output besides the input files, kept in the layer (`config.json`) so that
+/// the next build can say what changed.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, Serialize)]
+struct ConfigRecord {
+    storage_backend: String,
+    manifest_storage: bool,
+    settings: BTreeMap<String, String>,
+    packages: BTreeMap<String, String>,
+}
+
+impl ConfigRecord {
+    fn from_probe(probe: &Probe) -> Self {
+        Self {
+            storage_backend: probe.storage_backend.clone(),
+            manifest_storage: probe.manifest_storage,
+            settings: probe.settings.clone(),
+            packages: probe.packages.clone(),
+        }
+    }
+
+    /// sha256 over the record's JSON (maps serialize in key order).
+    fn key(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        format!("{:x}", Sha256::digest(json))
+    }
 }
 
 /// What the restored layer means for this build.
@@ -62,24 +105,59 @@ pub(crate) struct InputChanges {
     pub(crate) removed: Vec<String>,
 }
 
-/// Runs (or skips) collectstatic for a local storage, into the staticfiles layer. `started` is
-/// when the static files step began (its total time is logged).
+/// One run of the static files step: what the Django helper found and how to collect.
+pub(crate) struct StaticRun<'a> {
+    pub(crate) context: &'a BuildContext<PythonBuildpack>,
+    pub(crate) env: &'a Env,
+    pub(crate) helper: &'a Helper,
+    pub(crate) probe: &'a Probe,
+    /// manage.py's directory: collectstatic runs from there.
+    pub(crate) manage_dir: &'a Path,
+    /// `collectstatic --link` (the default) or copies (`BP_COLLECTSTATIC_LINK=false`).
+    pub(crate) link: bool,
+    /// When the static files step began (its total time is logged).
+    pub(crate) started: Instant,
+}
+
+/// What the helper's collectstatic run reports.
+#[derive(Debug, Default, Deserialize)]
+struct CollectStats {
+    #[serde(default)]
+    reused_compressed: u64,
+    #[serde(default)]
+    copied: u64,
+    /// Original → hashed path (fsnames), for manifest storages.
+    #[serde(default)]
+    manifest_paths: Option<BTreeMap<String, String>>,
+}
+
+/// Runs (or skips) collectstatic for a local storage, into the staticfiles layer.
 ///
 /// # Errors
-/// [`DjangoError`] for collectstatic failures and layer I/O; libcnb errors for layer handling.
+/// [`DjangoError`] for collectstatic failures, a STATIC_ROOT that already holds files, and
+/// layer I/O; libcnb errors for layer handling.
 pub(crate) fn collect_into_layer(
-    context: &BuildContext<PythonBuildpack>,
-    env: &Env,
-    helper: &Helper,
-    probe: &Probe,
+    run: &StaticRun<'_>,
     static_root: &Path,
-    started: Instant,
 ) -> libcnb::Result<(), BuildpackError> {
-    let metadata = StaticfilesLayerMetadata {
+    let StaticRun {
+        context,
+        probe,
+        link,
+        started,
+        ..
+    } = *run;
+    let app_static_root = context.app_dir.join(static_root);
+    check_static_root(&app_static_root, &context.app_dir, probe)?;
+
+    let config = ConfigRecord::from_probe(probe);
+    let mut metadata = StaticfilesLayerMetadata {
         format_version: FORMAT_VERSION.to_string(),
         static_root: static_root.display().to_string(),
-        config_key: config_key(probe),
+        mode: if link { "link" } else { "copy" }.to_string(),
+        config_key: config.key(),
         files_key: files_key(&probe.files),
+        output_key: String::new(),
     };
     let layer = context.cached_layer(
         layer_name!("staticfiles"),
@@ -87,40 +165,16 @@ pub(crate) fn collect_into_layer(
             build: false,
             launch: true,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &StaticfilesLayerMetadata, _| {
-                restore_decision(cached, &metadata)
+            restored_layer_action: &|cached: &StaticfilesLayerMetadata, layer_dir: &Path| {
+                restore_decision(cached, &metadata, &config, layer_dir)
             },
         },
     )?;
     let root = layer.path().join(ROOT_DIR);
-    let layer_error = |what: &str| {
-        let what = what.to_string();
-        move |error| DjangoError::Layer(what, error)
-    };
     std::fs::create_dir_all(&root).map_err(layer_error("creating the staticfiles layer"))?;
-    link_static_root(&context.app_dir.join(static_root), &root)?;
+    link_static_root(&app_static_root, &root)?;
 
-    let reuse = match &layer.state {
-        LayerState::Restored { cause: Ok(reuse) } => Some(reuse.clone()),
-        LayerState::Restored { cause: Err(_) } => None,
-        LayerState::Empty { cause } => {
-            match cause {
-                EmptyLayerCause::RestoredLayerAction {
-                    cause: Err(reasons),
-                } => {
-                    output::info(format!(
-                        "Discarding the cached static files since:{}",
-                        bullet_list(reasons)
-                    ));
-                }
-                EmptyLayerCause::InvalidMetadataAction { .. } => output::info(
-                    "Discarding the cached static files since their layer metadata can't be parsed",
-                ),
-                _ => {}
-            }
-            None
-        }
-    };
+    let reuse = reuse_of(&layer.state);
     let file_count = probe.files.len();
     if reuse == Some(Reuse::Unchanged) {
         output::info(format!(
@@ -133,7 +187,8 @@ pub(crate) fn collect_into_layer(
 
     let incremental = reuse == Some(Reuse::FilesChanged);
     if incremental {
-        let previous = read_inputs(&layer.path().join(INPUTS_FILE));
+        // The restore decision discarded the layer if this record can't be read.
+        let previous = read_inputs(&layer.path().join(INPUTS_FILE)).unwrap_or_default();
         let changes = diff_inputs(&previous, &probe.files);
         output::info(format!(
             "Static inputs changed since the last build ({} changed, {} added, {} removed): \
@@ -150,39 +205,195 @@ pub(crate) fn collect_into_layer(
         ));
     }
 
-    let stats_file = helper.scratch("collectstatic-stats.json");
-    let mut collect = command::command("python", env);
-    collect
-        .arg(&helper.script)
-        .args(["collectstatic", "--link"]);
-    if incremental {
-        collect.arg("--reuse-compressed");
-    }
-    output::info("Running 'python manage.py collectstatic --noinput --link'");
-    let collect_started = Instant::now();
-    command::run_streamed(
-        collect.arg(&stats_file).current_dir(&context.app_dir),
-        "python manage.py collectstatic --noinput --link",
-    )
-    .map_err(DjangoError::Collectstatic)?;
-    output::done("Ran collectstatic", collect_started);
-    if let Some(reused) = read_reused_compressed(&stats_file).filter(|reused| *reused > 0) {
+    let copies = if link {
+        sources_outside_launch_image(context, probe)
+    } else {
+        BTreeSet::new()
+    };
+    let stats = run_collectstatic(run, incremental, &copies)?;
+    if stats.reused_compressed > 0 {
         output::info(format!(
-            "Reused {reused} compressed files (.br/.gz) from the previous build"
+            "Reused {} compressed files (.br/.gz) from the previous build",
+            stats.reused_compressed
+        ));
+    }
+    if let Some(example) = copies.first().filter(|_| stats.copied > 0) {
+        output::info(format!(
+            "Copied {} static files instead of linking them: their sources aren't in the launch \
+             image (e.g. {} resolves outside the app directory and the launch layers; \
+             node_modules is build-only unless BP_NODE_LAUNCH=true)",
+            stats.copied,
+            probe
+                .files
+                .get(example)
+                .map_or_else(|| example.clone(), |file| file.source.clone())
         ));
     }
 
-    tidy_output(&layer.path(), probe).map_err(layer_error("tidying the collected static files"))?;
+    tidy_output(&layer.path(), probe, &stats, link, &copies)
+        .map_err(layer_error("tidying the collected static files"))?;
+    metadata.output_key = tree_key(&root).map_err(layer_error("fingerprinting static files"))?;
     layer.write_metadata(metadata)?;
     output::done("Static files ready", started);
     Ok(())
 }
 
+/// How the restored layer can be used (`None`: start empty), logging why it was discarded.
+fn reuse_of(state: &LayerState<(), Result<Reuse, Vec<String>>>) -> Option<Reuse> {
+    match state {
+        LayerState::Restored { cause: Ok(reuse) } => Some(reuse.clone()),
+        LayerState::Restored { cause: Err(_) } => None,
+        LayerState::Empty { cause } => {
+            match cause {
+                EmptyLayerCause::RestoredLayerAction {
+                    cause: Err(reasons),
+                } => {
+                    output::info(format!(
+                        "Discarding the cached static files since:{}",
+                        bullet_list(reasons)
+                    ));
+                }
+                EmptyLayerCause::InvalidMetadataAction { .. } => output::info(
+                    "Discarding the cached static files since their layer metadata can't be parsed \
+                     (written by another version of the buildpack)",
+                ),
+                _ => {}
+            }
+            None
+        }
+    }
+}
+
+fn layer_error(what: &str) -> impl FnOnce(io::Error) -> DjangoError {
+    let what = what.to_string();
+    move |error| DjangoError::Layer(what, error)
+}
+
+/// The prefixed paths of inputs whose source isn't in the launch image.
+fn sources_outside_launch_image(
+    context: &BuildContext<PythonBuildpack>,
+    probe: &Probe,
+) -> BTreeSet<String> {
+    let mut image = LaunchImage::new(&context.app_dir, &context.layers_dir);
+    probe
+        .files
+        .iter()
+        .filter(|(_, file)| !image.contains(&file.source_path()))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Runs the helper's collectstatic: `--link` unless copying, `--reuse-compressed` when
+/// updating, and the list of files to copy even in link mode.
+fn run_collectstatic(
+    run: &StaticRun<'_>,
+    incremental: bool,
+    copies: &BTreeSet<String>,
+) -> Result<CollectStats, DjangoError> {
+    let stats_file = run.helper.scratch("collectstatic-stats.json");
+    let mut collect = command::command("python", run.env);
+    collect.arg(&run.helper.script).arg("collectstatic");
+    if run.link {
+        collect.arg("--link");
+    }
+    if incremental {
+        collect.arg("--reuse-compressed");
+    }
+    if !copies.is_empty() {
+        let list = run.helper.scratch("copy-list.json");
+        std::fs::write(
+            &list,
+            serde_json::to_vec(copies)
+                .map_err(io::Error::other)
+                .map_err(layer_error("writing the copy list"))?,
+        )
+        .map_err(layer_error("writing the copy list"))?;
+        collect.arg("--copy-list").arg(list);
+    }
+    let shown = if run.link {
+        "python manage.py collectstatic --noinput --link"
+    } else {
+        "python manage.py collectstatic --noinput"
+    };
+    output::info(format!("Running '{shown}'"));
+    let collect_started = Instant::now();
+    command::run_streamed(collect.arg(&stats_file).current_dir(run.manage_dir), shown)
+        .map_err(DjangoError::Collectstatic)?;
+    output::done("Ran collectstatic", collect_started);
+    Ok(std::fs::read_to_string(&stats_file)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default())
+}
+
+/// STATIC_ROOT is about to become a link to the layer: whatever the app (or a build script)
+/// put there would be lost, so anything but placeholder files is an error.
+fn check_static_root(static_root: &Path, app_dir: &Path, probe: &Probe) -> Result<(), DjangoError> {
+    let Ok(existing) = std::fs::symlink_metadata(static_root) else {
+        return Ok(());
+    };
+    if existing.is_symlink() {
+        return Ok(());
+    }
+    let mut files = Vec::new();
+    if existing.is_dir() {
+        list_files(static_root, &mut files).map_err(layer_error("reading STATIC_ROOT"))?;
+        files.retain(|path| {
+            !path
+                .file_name()
+                .is_some_and(|name| PLACEHOLDERS.iter().any(|placeholder| name == *placeholder))
+        });
+    } else {
+        files.push(static_root.to_path_buf());
+    }
+    if files.is_empty() {
+        return Ok(());
+    }
+    files.sort();
+    let relative = |path: &Path| path.strip_prefix(app_dir).unwrap_or(path).to_path_buf();
+    let mut static_dirs_inside: Vec<PathBuf> = probe
+        .files
+        .values()
+        .filter_map(|file| {
+            let source = file.source_path();
+            let below = source.strip_prefix(static_root).ok()?;
+            let first = below.components().next()?;
+            Some(relative(&static_root.join(first)))
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    static_dirs_inside.retain(|dir| app_dir.join(dir).is_dir());
+    Err(DjangoError::StaticRootNotEmpty {
+        static_root: relative(static_root),
+        total: files.len(),
+        entries: files.iter().take(5).map(|path| relative(path)).collect(),
+        static_dirs_inside,
+    })
+}
+
+/// Every non-directory under `dir`, recursively (symlinks not followed).
+fn list_files(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            list_files(&entry.path(), files)?;
+        } else {
+            files.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
 /// Keep the restored layer when only input files changed (or nothing did); start afresh when
-/// the layout, STATIC_ROOT, the settings or the packages changed (with the reasons).
+/// the layout, STATIC_ROOT, the link mode, the settings or the packages changed, when the
+/// collected files were changed after the step that made them, or when the layer's record of
+/// its inputs can't be read (with the reasons).
 fn restore_decision(
     cached: &StaticfilesLayerMetadata,
     current: &StaticfilesLayerMetadata,
+    config: &ConfigRecord,
+    layer_dir: &Path,
 ) -> (RestoredLayerAction, Result<Reuse, Vec<String>>) {
     let mut reasons = Vec::new();
     if cached.format_version != current.format_version {
@@ -194,9 +405,38 @@ fn restore_decision(
             cached.static_root, current.static_root
         ));
     }
+    if cached.mode != current.mode {
+        reasons.push(format!(
+            "The collect mode has changed from {} to {} (BP_COLLECTSTATIC_LINK)",
+            cached.mode, current.mode
+        ));
+    }
     if cached.config_key != current.config_key {
-        reasons
-            .push("The static files settings or the installed packages have changed".to_string());
+        let previous = std::fs::read_to_string(layer_dir.join(CONFIG_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str::<ConfigRecord>(&text).ok());
+        match previous {
+            Some(previous) => reasons.extend(config_changes(&previous, config)),
+            None => reasons.push(
+                "The static files settings or the packages that shape them have changed"
+                    .to_string(),
+            ),
+        }
+    }
+    if reasons.is_empty() {
+        match tree_key(&layer_dir.join(ROOT_DIR)) {
+            Ok(key) if key == cached.output_key => {}
+            _ => reasons.push(
+                "The collected files were changed after the buildpack collected them (e.g. a \
+                 bin/post_compile hook ran collectstatic again), so they can't be trusted"
+                    .to_string(),
+            ),
+        }
+        if read_inputs(&layer_dir.join(INPUTS_FILE)).is_none() {
+            reasons.push(format!(
+                "The layer's record of its static inputs ({INPUTS_FILE}) can't be read"
+            ));
+        }
     }
     if !reasons.is_empty() {
         (RestoredLayerAction::DeleteLayer, Err(reasons))
@@ -207,29 +447,103 @@ fn restore_decision(
     }
 }
 
-/// After collectstatic: prune what no input produces, link identical hashed copies, and
-/// record the inputs for the next build.
-fn tidy_output(layer_dir: &Path, probe: &Probe) -> io::Result<()> {
+/// What changed between two config records, for people: each setting and package by name,
+/// `before → after`, values shortened.
+fn config_changes(previous: &ConfigRecord, current: &ConfigRecord) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if previous.storage_backend != current.storage_backend {
+        reasons.push(format!(
+            "The staticfiles storage has changed from {} to {}",
+            previous.storage_backend, current.storage_backend
+        ));
+    }
+    for (kind, before, after) in [
+        ("setting", &previous.settings, &current.settings),
+        ("package", &previous.packages, &current.packages),
+    ] {
+        let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        for name in names {
+            match (before.get(name), after.get(name)) {
+                (Some(old), Some(new)) if old != new => reasons.push(format!(
+                    "The {kind} {name} has changed from {} to {}",
+                    shorten(old),
+                    shorten(new)
+                )),
+                (Some(old), None) => {
+                    reasons.push(format!("The {kind} {name} ({}) was removed", shorten(old)));
+                }
+                (None, Some(new)) => {
+                    reasons.push(format!("The {kind} {name} ({}) was added", shorten(new)));
+                }
+                _ => {}
+            }
+        }
+    }
+    if reasons.is_empty() && previous != current {
+        reasons.push("The static files settings have changed".to_string());
+    }
+    reasons
+}
+
+/// At most 60 characters of a value, with an ellipsis in the middle.
+fn shorten(value: &str) -> String {
+    const MAX: usize = 60;
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= MAX {
+        return value.to_string();
+    }
+    let head: String = chars[..MAX / 2 - 1].iter().collect();
+    let tail: String = chars[chars.len() - (MAX / 2 - 2)..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// After collectstatic: prune what no input produces, link identical hashed copies (link mode,
+/// sources in the launch image only), and record the inputs and config for the next build.
+fn tidy_output(
+    layer_dir: &Path,
+    probe: &Probe,
+    stats: &CollectStats,
+    link: bool,
+    copies: &BTreeSet<String>,
+) -> io::Result<()> {
     let root = layer_dir.join(ROOT_DIR);
-    let manifest = probe
-        .manifest_name
-        .as_deref()
-        .filter(|_| probe.manifest_storage)
-        .map(|name| read_manifest_paths(&root.join(name)))
-        .unwrap_or_default();
+    let manifest = if probe.manifest_storage {
+        match &stats.manifest_paths {
+            Some(paths) => paths.clone(),
+            None => probe
+                .manifest_name
+                .as_deref()
+                .map(|name| read_manifest_paths(&root.join(name)))
+                .unwrap_or_default(),
+        }
+    } else {
+        BTreeMap::new()
+    };
     let pruned = prune(&root, &expected_outputs(probe, &manifest))?;
     if pruned > 0 {
         output::info(format!("Removed {pruned} files no current input produces"));
     }
-    let (linked, bytes) = dedupe(&root, &manifest, &probe.files)?;
-    if linked > 0 {
-        output::info(format!(
-            "Replaced {linked} hashed copies identical to their source with links ({}.{} MB not stored twice)",
-            bytes / 1_000_000,
-            bytes / 100_000 % 10
-        ));
+    if link {
+        let linkable: BTreeMap<String, InputFile> = probe
+            .files
+            .iter()
+            .filter(|(name, _)| !copies.contains(*name))
+            .map(|(name, file)| (name.clone(), file.clone()))
+            .collect();
+        let (linked, bytes) = dedupe(&root, &manifest, &linkable)?;
+        if linked > 0 {
+            output::info(format!(
+                "Replaced {linked} hashed copies identical to their source with links ({}.{} MB not stored twice)",
+                bytes / 1_000_000,
+                bytes / 100_000 % 10
+            ));
+        }
     }
-    write_inputs(&layer_dir.join(INPUTS_FILE), &probe.files)
+    write_inputs(&layer_dir.join(INPUTS_FILE), &probe.files)?;
+    std::fs::write(
+        layer_dir.join(CONFIG_FILE),
+        serde_json::to_vec(&ConfigRecord::from_probe(probe)).map_err(io::Error::other)?,
+    )
 }
 
 /// Runs collectstatic in copy mode for storages that don't write to the local filesystem
@@ -237,27 +551,23 @@ fn tidy_output(layer_dir: &Path, probe: &Probe) -> io::Result<()> {
 ///
 /// # Errors
 /// [`DjangoError::Collectstatic`].
-pub(crate) fn collect_remote(
-    context: &BuildContext<PythonBuildpack>,
-    env: &Env,
-    helper: &Helper,
-    started: Instant,
-) -> Result<(), DjangoError> {
+pub(crate) fn collect_remote(run: &StaticRun<'_>) -> Result<(), DjangoError> {
     output::info("Running 'python manage.py collectstatic --noinput'");
     command::run_streamed(
-        command::command("python", env)
-            .arg(&helper.script)
+        command::command("python", run.env)
+            .arg(&run.helper.script)
             .arg("collectstatic")
-            .arg(helper.scratch("collectstatic-stats.json"))
-            .current_dir(&context.app_dir),
+            .arg(run.helper.scratch("collectstatic-stats.json"))
+            .current_dir(run.manage_dir),
         "python manage.py collectstatic --noinput",
     )
     .map_err(DjangoError::Collectstatic)?;
-    output::done("Static files ready", started);
+    output::done("Static files ready", run.started);
     Ok(())
 }
 
-/// Makes the app's `STATIC_ROOT` a symlink to the layer's root, replacing what was there.
+/// Makes the app's `STATIC_ROOT` a symlink to the layer's root, replacing a link or an empty
+/// directory ([`check_static_root`] refused anything else before).
 fn link_static_root(static_root: &Path, layer_root: &Path) -> Result<(), DjangoError> {
     let error = |error| {
         DjangoError::Layer(
@@ -274,7 +584,7 @@ fn link_static_root(static_root: &Path, layer_root: &Path) -> Result<(), DjangoE
         }
         Ok(existing) if existing.is_dir() => {
             output::info(format!(
-                "Replacing {} from the app source with the staticfiles layer (collectstatic regenerates it)",
+                "Replacing the empty {} from the app source with a link to the staticfiles layer",
                 static_root.display()
             ));
             std::fs::remove_dir_all(static_root).map_err(error)?;
@@ -289,31 +599,38 @@ fn link_static_root(static_root: &Path, layer_root: &Path) -> Result<(), DjangoE
     std::os::unix::fs::symlink(layer_root, static_root).map_err(error)
 }
 
-/// Hash over what shapes the output besides the input files.
-fn config_key(probe: &Probe) -> String {
+/// A fingerprint of a directory tree: every entry's relative name, kind, size (files) and
+/// target (links), in name order. Contents aren't read: what a later step changes (a copy
+/// where a link was, a rewritten file) changes a kind or a size. A missing tree has the key of
+/// an empty one.
+pub(crate) fn tree_key(root: &Path) -> io::Result<String> {
+    fn walk(dir: &Path, root: &Path, hasher: &mut Sha256) -> io::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            hasher.update(relative.as_os_str().as_bytes());
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                hasher.update(b"\0d\0");
+                walk(&path, root, hasher)?;
+            } else if kind.is_symlink() {
+                hasher.update(b"\0l\0");
+                hasher.update(std::fs::read_link(&path)?.as_os_str().as_bytes());
+                hasher.update(b"\0");
+            } else {
+                hasher.update(format!("\0f{}\0", entry.metadata()?.len()).as_bytes());
+            }
+        }
+        Ok(())
+    }
     let mut hasher = Sha256::new();
-    for part in [
-        probe.storage_backend.as_str(),
-        if probe.manifest_storage {
-            "manifest"
-        } else {
-            ""
-        },
-    ] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
+    match walk(root, root, &mut hasher) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+        _ => {}
     }
-    for (name, value) in &probe.settings {
-        hasher.update(name.as_bytes());
-        hasher.update([0]);
-        hasher.update(value.as_bytes());
-        hasher.update([0]);
-    }
-    for package in &probe.packages {
-        hasher.update(package.as_bytes());
-        hasher.update([0]);
-    }
-    format!("{:x}", hasher.finalize())
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// Hash over every input's prefixed path and content hash.
@@ -348,11 +665,31 @@ pub(crate) fn diff_inputs(
     changes
 }
 
-/// Deletes `path`, `path.gz` and `path.br` under `root` for each given prefixed path.
+/// `root` joined with a relative fsname, or an error when the name isn't a plain relative path
+/// (absolute, or with `.`/`..` parts): nothing outside the layer is ever deleted.
+fn inside(root: &Path, name: &str) -> io::Result<PathBuf> {
+    let relative = fsname::path(name);
+    if relative.as_os_str().is_empty()
+        || !relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)))
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("refusing to touch {name:?}: not a path inside the staticfiles layer"),
+        ));
+    }
+    Ok(root.join(relative))
+}
+
+/// Deletes `path`, `path.gz` and `path.br` under `root` for each given prefixed path (fsnames).
+///
+/// # Errors
+/// I/O errors, and `InvalidData` for a name that would lie outside `root`.
 fn remove_outputs<'a>(root: &Path, paths: impl Iterator<Item = &'a String>) -> io::Result<()> {
     for path in paths {
         for suffix in ["", ".gz", ".br"] {
-            match std::fs::remove_file(root.join(format!("{path}{suffix}"))) {
+            match std::fs::remove_file(inside(root, &format!("{path}{suffix}"))?) {
                 Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
                 _ => {}
             }
@@ -418,11 +755,7 @@ pub(crate) fn prune(root: &Path, expected: &BTreeSet<String>) -> io::Result<usiz
                 }
                 continue;
             }
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .into_owned();
+            let relative = fsname::encode(path.strip_prefix(root).unwrap_or(&path).as_os_str());
             if expected.contains(&relative) {
                 empty = false;
             } else {
@@ -449,11 +782,14 @@ pub(crate) fn dedupe(
         let Some(input) = files.get(original) else {
             continue;
         };
-        let copy = root.join(hashed);
+        let Ok(copy) = inside(root, hashed) else {
+            continue;
+        };
+        let source = input.source_path();
         let Ok(copy_metadata) = std::fs::symlink_metadata(&copy) else {
             continue;
         };
-        let Ok(source_metadata) = std::fs::metadata(&input.source) else {
+        let Ok(source_metadata) = std::fs::metadata(&source) else {
             continue;
         };
         if !copy_metadata.is_file() || copy_metadata.len() != source_metadata.len() {
@@ -463,7 +799,7 @@ pub(crate) fn dedupe(
             continue; // rewritten by the storage (e.g. CSS url()s): keep its own bytes
         }
         std::fs::remove_file(&copy)?;
-        std::os::unix::fs::symlink(&input.source, &copy)?;
+        std::os::unix::fs::symlink(&source, &copy)?;
         linked += 1;
         bytes += copy_metadata.len();
     }
@@ -476,11 +812,11 @@ fn file_sha256(path: &Path) -> io::Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-fn read_inputs(path: &Path) -> BTreeMap<String, String> {
+/// The prefixed path → sha256 record of the previous build; `None` when missing or unreadable.
+fn read_inputs(path: &Path) -> Option<BTreeMap<String, String>> {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|contents| serde_json::from_str(&contents).ok())
-        .unwrap_or_default()
 }
 
 fn write_inputs(path: &Path, files: &BTreeMap<String, InputFile>) -> io::Result<()> {
@@ -491,12 +827,6 @@ fn write_inputs(path: &Path, files: &BTreeMap<String, InputFile>) -> io::Result<
     std::fs::write(path, serde_json::to_vec(&hashes).map_err(io::Error::other)?)
 }
 
-fn read_reused_compressed(path: &Path) -> Option<u64> {
-    let stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    stats["reused_compressed"].as_u64()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,7 +835,7 @@ mod tests {
     fn input(sha: &str, source: &Path) -> InputFile {
         InputFile {
             sha256: sha.to_string(),
-            source: source.to_path_buf(),
+            source: fsname::encode(source.as_os_str()),
         }
     }
 
@@ -577,15 +907,11 @@ mod tests {
         ]);
         let probe = Probe {
             staticfiles_installed: true,
-            static_root: None,
-            storage_backend: String::new(),
             storage_is_local: true,
-            storage_location: None,
             manifest_storage: true,
             manifest_name: Some("staticfiles.json".into()),
-            settings: BTreeMap::new(),
-            packages: Vec::new(),
             files: files.clone(),
+            ..Probe::default()
         };
         let removed = prune(&root, &expected_outputs(&probe, &manifest)).unwrap();
         assert_eq!(removed, 2);
