@@ -325,6 +325,8 @@ def collectstatic(link, reuse_compressed, copy_list, stats_path):
 
         if isinstance(staticfiles_storage._wrapped, ManifestFilesMixin):
             paths = staticfiles_storage.load_manifest()
+            if isinstance(paths, tuple):  # Django 4.2+: (paths, manifest hash)
+                paths = paths[0]
             stats["manifest_paths"] = {fsname(k): fsname(v) for k, v in paths.items()}
 
     try:

@@ -17,5 +17,6 @@ mod node_test;
 mod package_manager_support;
 mod poetry_test;
 mod python_version_test;
+mod real_apps_test;
 mod staticfiles_test;
 mod uv_test;

@@ -203,13 +203,31 @@ fn storages_link_dedupe_and_serve() {
         // links too: no static bytes are stored twice.
         let hashed_logo = logo_url.trim_start_matches("/static/");
         let output = workspace.run_in_image(&format!(
-            "test -L {root}/shop/img/logo.png && echo original-linked; test -L {root}/{hashed_logo} && echo hashed-linked; \
-             find -L {root} -type f | wc -l",
+            "cd {root} && test -L shop/img/logo.png && echo original-linked; \
+             test {hashed_logo} != shop/img/logo.png && test -L {hashed_logo} && echo hashed-linked; \
+             echo regular-files=$(find . -type f ! -name '*.gz' ! -name '*.br' ! -name '*.json' | wc -l)",
             root = layer_root.display()
         ));
+        assert!(output.status.success(), "{backend}: {output:?}");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("original-linked"), "{backend}: {stdout}");
-        assert!(stdout.contains("hashed-linked"), "{backend}: {stdout}");
+        assert_eq!(
+            stdout.contains("hashed-linked"),
+            hashed,
+            "{backend}: a hashed copy is a link exactly when there is one: {stdout}"
+        );
+        // Plain storages store no file of their own; hashed ones only the rewritten CSS (its
+        // url()s point at hashed names), never a copy of an unchanged source.
+        let regular: usize = stdout
+            .split("regular-files=")
+            .nth(1)
+            .and_then(|rest| rest.trim().parse().ok())
+            .unwrap();
+        let rewritten_css = if hashed { 2 } else { 0 };
+        assert!(
+            regular <= rewritten_css,
+            "{backend}: {regular} regular files in the layer: {stdout}"
+        );
     }
 }
 
@@ -259,6 +277,7 @@ fn remote_storage_copies_without_links() {
         "echo files=$(find {b} -type f | wc -l) links=$(find {b} -type l | wc -l)",
         b = bucket.display()
     ));
+    assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let files: usize = stdout
         .split("files=")

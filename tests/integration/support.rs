@@ -206,6 +206,31 @@ impl App {
     }
 }
 
+/// A Django app: `manage.py` in its root or one directory down.
+fn is_django_app(app: &Path) -> bool {
+    app.join("manage.py").exists()
+        || std::fs::read_dir(app).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|entry| entry.path().join("manage.py").is_file())
+        })
+}
+
+/// Calls `found` for every symlink under `dir` (not following links).
+fn walk_symlinks(dir: &Path, found: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            found(&entry.path());
+        } else if kind.is_dir() {
+            walk_symlinks(&entry.path(), found);
+        }
+    }
+}
+
 /// One test's bed workspace (app, layers, cache, OCI layout).
 pub(crate) struct Workspace {
     pub(crate) dir: PathBuf,
@@ -327,10 +352,58 @@ impl Workspace {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         ));
-        Build {
+        let build = Build {
             code: output.status.code().unwrap_or(-1),
             log,
+        };
+        if build.code == 0 && is_django_app(&app.dir) {
+            // The suite-wide invariant for Django apps (static files link to their sources).
+            self.assert_symlinks_resolve_in_image();
         }
+        build
+    }
+
+    /// Lays the exported image's workspace files onto disk (as `cnb-launch.sh` does) and
+    /// asserts that every symlink under the app and layers directories resolves to a path the
+    /// image has: inside the workspace, or the run image's system directories.
+    pub(crate) fn assert_symlinks_resolve_in_image(&self) {
+        let output = Command::new("python3")
+            .arg(bed_script("extract-image.py"))
+            .arg("--workspace")
+            .arg(&self.dir)
+            .arg("--if-changed")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "extracting the image failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let workspace = self.dir.canonicalize().unwrap();
+        let mut dangling = Vec::new();
+        let mut checked = 0;
+        for top in ["app", "layers"] {
+            walk_symlinks(&self.dir.join(top), &mut |link| {
+                checked += 1;
+                let target = std::fs::read_link(link).unwrap();
+                let resolved = link.parent().unwrap().join(&target).canonicalize();
+                let inside = resolved.as_ref().is_ok_and(|path| {
+                    path.starts_with(&workspace)
+                        || ["/usr", "/lib", "/lib64", "/bin", "/etc", "/sbin"]
+                            .iter()
+                            .any(|system| path.starts_with(system))
+                });
+                if !inside {
+                    dangling.push(format!("{} -> {}", link.display(), target.display()));
+                }
+            });
+        }
+        assert!(
+            dangling.is_empty(),
+            "{} of {checked} symlinks in the image don't resolve inside it:\n{}",
+            dangling.len(),
+            dangling.join("\n")
+        );
     }
 
     /// Runs `command` (a bash string) in the launch environment of the exported image.

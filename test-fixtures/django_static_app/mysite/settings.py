@@ -7,6 +7,8 @@ Environment switches (for tests and benchmarks; every one is optional):
     UNSET_STATIC_ROOT=1   leave STATIC_ROOT unset (wins over STATIC_ROOT_OVERRIDE)
     STATIC_ROOT_OVERRIDE  absolute path used as STATIC_ROOT instead of BASE_DIR / "staticfiles"
     BREAK_SETTINGS=1      fail at import with ImproperlyConfigured, like a missing DATABASE_URL
+    NO_WHITENOISE=1       leave WhiteNoise's middleware out (another server, e.g. uWSGI, serves
+                          STATIC_ROOT)
 
 Extra apps (the benchmark's generated asset app) come from an optional mysite/extra_apps.py
 that defines EXTRA_APPS; without that file there are none.
@@ -38,9 +40,9 @@ INSTALLED_APPS = [
     "shop",
     *EXTRA_APPS,
 ]
-MIDDLEWARE = [
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-]
+MIDDLEWARE = (
+    [] if os.environ.get("NO_WHITENOISE") == "1" else ["whitenoise.middleware.WhiteNoiseMiddleware"]
+)
 ROOT_URLCONF = "mysite.urls"
 WSGI_APPLICATION = "mysite.wsgi.application"
 TEMPLATES = [
