@@ -29,6 +29,9 @@ use std::time::Instant;
 /// Setting this to `true` reinstalls dependencies even when the cache key is unchanged.
 pub(crate) const REINSTALL_ENV_VAR: &str = "BP_REINSTALL_DEPENDENCIES";
 
+/// What a restored venv must hold to be reused (its interpreter links into the `python` layer).
+const REQUIRED_PATHS: &[&str] = &["bin/python", "pyvenv.cfg"];
+
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 struct VenvLayerMetadata {
@@ -89,7 +92,7 @@ pub(crate) fn install_dependencies(
             build: true,
             launch: true,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &VenvLayerMetadata, _| {
+            restored_layer_action: &|cached: &VenvLayerMetadata, layer_dir| {
                 let reasons = discard_reasons(
                     package_manager,
                     cached,
@@ -97,7 +100,12 @@ pub(crate) fn install_dependencies(
                     &fingerprint,
                     force_reinstall,
                 );
-                keep_unless_changed(&reasons, "Discarding cached virtual environment")
+                keep_unless_changed(
+                    layer_dir,
+                    REQUIRED_PATHS,
+                    &reasons,
+                    "Discarding cached virtual environment",
+                )
             },
         },
     )?;
