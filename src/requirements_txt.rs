@@ -132,7 +132,9 @@ fn classify(line: &str) -> Line<'_> {
     let is_local = target.starts_with('.')
         || target.starts_with('/')
         || target.starts_with("file:")
-        || target.starts_with('~');
+        || target.starts_with('~')
+        // pip expands `${NAME}`: `-e ${PROJECT_ROOT}/pkg` is a local path as well.
+        || target.starts_with("${");
     if is_local {
         Line::LocalPath
     } else {
@@ -183,13 +185,18 @@ mod tests {
         let dir = temp_dir("local");
         std::fs::write(
             dir.join("requirements.txt"),
-            "# comment\n-e .\n./vendor/pkg\nrequests==2.0 \\\n  --hash=sha256:00\nfile:///tmp/x.whl\nhttps://example.invalid/x.whl\n",
+            "# comment\n-e .\n./vendor/pkg\nrequests==2.0 \\\n  --hash=sha256:00\nfile:///tmp/x.whl\nhttps://example.invalid/x.whl\n-e ${ROOT}/lib\n",
         )
         .unwrap();
         let result = fingerprint(&dir.join("requirements.txt")).unwrap();
         assert_eq!(
             result.local_path_lines,
-            ["-e .", "./vendor/pkg", "file:///tmp/x.whl"]
+            [
+                "-e .",
+                "./vendor/pkg",
+                "file:///tmp/x.whl",
+                "-e ${ROOT}/lib"
+            ]
         );
     }
 
