@@ -191,6 +191,33 @@ fn list_versions(versions: &[PythonVersion]) -> String {
         .join(", ")
 }
 
+/// `versions` (newest first, `X.Y.Z`) as one entry per major line: `26.10.0 … 26.0.0`, or
+/// the version alone when the line has one release; "none" when empty.
+fn summarize_node_versions(versions: &[String]) -> String {
+    let mut lines: Vec<(&str, &str, &str)> = Vec::new(); // (major, newest, oldest)
+    for version in versions {
+        let major = version.split('.').next().unwrap_or_default();
+        match lines.last_mut() {
+            Some((last_major, _, oldest)) if *last_major == major => *oldest = version,
+            _ => lines.push((major, version, version)),
+        }
+    }
+    if lines.is_empty() {
+        return "none".into();
+    }
+    lines
+        .iter()
+        .map(|(_, newest, oldest)| {
+            if newest == oldest {
+                (*newest).to_string()
+            } else {
+                format!("{newest} … {oldest}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn render_resolve(error: &ResolveError, origin: &VersionOrigin, target: &str) -> (String, String) {
     match error {
         ResolveError::EndOfLife(request) => (
@@ -642,7 +669,7 @@ fn render_node_tools(error: &NodeToolsError) -> (String, String) {
                     ref origin => origin.to_string(),
                 },
                 written = requested.written,
-                available = if available.is_empty() { "none".to_string() } else { available.join(", ") },
+                available = summarize_node_versions(available),
                 suggestion = available
                     .first()
                     .and_then(|version| version.split('.').next())
@@ -794,6 +821,20 @@ fn render_hook(error: &HookError) -> (String, String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn node_versions_are_summarized_per_major_line() {
+        let versions: Vec<String> = [
+            "26.10.0", "26.0.0", "24.21.0", "24.20.0", "24.0.0", "22.23.3",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            super::summarize_node_versions(&versions),
+            "26.10.0 … 26.0.0, 24.21.0 … 24.0.0, 22.23.3"
+        );
+        assert_eq!(super::summarize_node_versions(&[]), "none");
+    }
+
     use super::*;
     use crate::python_version::VersionRequest;
 

@@ -106,7 +106,16 @@ mod tests {
                     .all(|pair| pair[0].version >= pair[1].version)
             );
             for artifact in artifacts {
-                assert_eq!(artifact.sha256.len(), 64);
+                assert!(
+                    artifact.sha256.len() == 64
+                        && artifact
+                            .sha256
+                            .bytes()
+                            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f')),
+                    "{} {arch}: sha256 {:?} isn't 64 lowercase hex digits",
+                    artifact.version,
+                    artifact.sha256
+                );
                 let arch_name = if arch == "amd64" { "x64" } else { "arm64" };
                 assert!(artifact.url.ends_with(&format!(
                     "/v{0}/node-v{0}-linux-{arch_name}.tar.gz",
@@ -114,6 +123,89 @@ mod tests {
                 )));
             }
         }
+    }
+
+    /// The version `requirement` (as in package.json `engines.node`) resolves to in the
+    /// shipped inventory for `arch`.
+    fn shipped_resolution(requirement: &str, arch: &str) -> Option<String> {
+        let inventory = read_node_inventory(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let requested =
+            crate::node_version::read_requested_node(Path::new("/nonexistent"), Some(requirement))
+                .unwrap();
+        crate::node_version::resolve(&requested.requirement, &inventory.for_arch(arch))
+            .map(|artifact| artifact.version.to_string())
+    }
+
+    #[test]
+    fn shipped_inventory_holds_every_release_of_the_supported_lines() {
+        // Pins to a minor line, as project templates write them, resolve to that line's
+        // newest patch release.
+        for arch in ["amd64", "arm64"] {
+            assert_eq!(shipped_resolution("26.5", arch).as_deref(), Some("26.5.1"));
+            assert_eq!(
+                shipped_resolution("22.23", arch).as_deref(),
+                Some("22.23.3")
+            );
+            assert_eq!(
+                shipped_resolution("^24.1", arch).as_deref(),
+                Some("24.21.0")
+            );
+            assert_eq!(
+                shipped_resolution(">=22 <23", arch).as_deref(),
+                Some("22.23.3")
+            );
+            assert_eq!(
+                shipped_resolution("24.11.0", arch).as_deref(),
+                Some("24.11.0")
+            );
+            assert_eq!(
+                shipped_resolution("lts/*", arch).as_deref(),
+                Some("24.21.0")
+            );
+        }
+        let inventory = read_node_inventory(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let artifacts = inventory.for_arch("amd64");
+        for major in [22, 24, 26] {
+            // Every line from X.0.0 on, both arches for each version.
+            assert!(
+                artifacts
+                    .iter()
+                    .any(|artifact| artifact.version == Version::new(major, 0, 0)),
+                "{major}.0.0 is missing"
+            );
+            for artifact in artifacts.iter().filter(|a| a.version.major == major) {
+                let line = format!("{major}.{}", artifact.version.minor);
+                let newest = artifacts
+                    .iter()
+                    .filter(|a| {
+                        a.version.major == major && a.version.minor == artifact.version.minor
+                    })
+                    .map(|a| a.version.clone())
+                    .max()
+                    .unwrap();
+                assert_eq!(shipped_resolution(&line, "amd64"), Some(newest.to_string()));
+                assert!(
+                    inventory
+                        .for_arch("arm64")
+                        .iter()
+                        .any(|a| a.version == artifact.version)
+                );
+            }
+        }
+        // LTS codenames from each line's first LTS release on.
+        let lts = |version: &str| {
+            artifacts
+                .iter()
+                .find(|a| a.version == Version::parse(version).unwrap())
+                .unwrap()
+                .lts
+                .clone()
+        };
+        assert_eq!(lts("22.10.0"), None);
+        assert_eq!(lts("22.11.0").as_deref(), Some("Jod"));
+        assert_eq!(lts("24.10.0"), None);
+        assert_eq!(lts("24.11.0").as_deref(), Some("Krypton"));
+        assert_eq!(lts("26.10.0"), None);
     }
 
     #[test]

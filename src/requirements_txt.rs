@@ -3,7 +3,9 @@
 //! The fingerprint is a sha256 over requirements.txt and every file it pulls in with
 //! `-r`/`--requirement` or `-c`/`--constraint` (recursively, relative to the including file).
 //! Lines that install from a local path (`.`, `./pkg`, `/abs`, `file:`, `-e <path>`) are
-//! reported, since their content isn't covered by the fingerprint.
+//! reported, since their content isn't covered by the fingerprint. So are includes the
+//! buildpack can't read: a URL (`-r https://…`) or a path with an environment variable, which
+//! pip expands (`-c ${VAR}/constraints.txt`).
 //! Format reference: <https://pip.pypa.io/en/stable/reference/requirements-file-format/>
 
 use sha2::{Digest, Sha256};
@@ -17,6 +19,8 @@ pub(crate) struct Fingerprint {
     pub(crate) sha256: String,
     /// Requirement lines that install from local paths.
     pub(crate) local_path_lines: Vec<String>,
+    /// `-r`/`-c` lines whose file isn't covered: a URL or a path with `${VAR}`, as written.
+    pub(crate) untracked_include_lines: Vec<String>,
 }
 
 /// Errors while reading an included file.
@@ -33,6 +37,7 @@ pub(crate) struct FingerprintError {
 pub(crate) fn fingerprint(requirements_file: &Path) -> Result<Fingerprint, FingerprintError> {
     let mut hasher = Sha256::new();
     let mut local_path_lines = Vec::new();
+    let mut untracked_include_lines = Vec::new();
     let mut seen = BTreeSet::new();
     let mut pending = vec![requirements_file.to_path_buf()];
     while let Some(path) = pending.pop() {
@@ -52,6 +57,7 @@ pub(crate) fn fingerprint(requirements_file: &Path) -> Result<Fingerprint, Finge
             match classify(&line) {
                 Line::Include(file) => pending.push(base.join(file)),
                 Line::LocalPath => local_path_lines.push(line),
+                Line::UntrackedInclude => untracked_include_lines.push(line),
                 Line::Other => {}
             }
         }
@@ -59,6 +65,7 @@ pub(crate) fn fingerprint(requirements_file: &Path) -> Result<Fingerprint, Finge
     Ok(Fingerprint {
         sha256: format!("{:x}", hasher.finalize()),
         local_path_lines,
+        untracked_include_lines,
     })
 }
 
@@ -97,6 +104,8 @@ fn strip_comment(line: &str) -> &str {
 
 enum Line<'a> {
     Include(&'a str),
+    /// An include pip resolves but the buildpack can't: a URL or a `${VAR}` path.
+    UntrackedInclude,
     LocalPath,
     Other,
 }
@@ -107,7 +116,12 @@ fn classify(line: &str) -> Line<'_> {
             let rest = rest.strip_prefix('=').unwrap_or(rest);
             // "-rfile" is valid for the short forms; "--requirements" is not ours.
             if rest.starts_with(char::is_whitespace) || option.len() == 2 || line.contains('=') {
-                return Line::Include(rest.trim());
+                let file = rest.trim();
+                // pip reads URLs itself and expands `${NAME}` from its environment.
+                if file.contains("://") || file.starts_with("file:") || file.contains("${") {
+                    return Line::UntrackedInclude;
+                }
+                return Line::Include(file);
             }
         }
     }
@@ -118,7 +132,9 @@ fn classify(line: &str) -> Line<'_> {
     let is_local = target.starts_with('.')
         || target.starts_with('/')
         || target.starts_with("file:")
-        || target.starts_with('~');
+        || target.starts_with('~')
+        // pip expands `${NAME}`: `-e ${PROJECT_ROOT}/pkg` is a local path as well.
+        || target.starts_with("${");
     if is_local {
         Line::LocalPath
     } else {
@@ -169,13 +185,44 @@ mod tests {
         let dir = temp_dir("local");
         std::fs::write(
             dir.join("requirements.txt"),
-            "# comment\n-e .\n./vendor/pkg\nrequests==2.0 \\\n  --hash=sha256:00\nfile:///tmp/x.whl\nhttps://example.invalid/x.whl\n",
+            "# comment\n-e .\n./vendor/pkg\nrequests==2.0 \\\n  --hash=sha256:00\nfile:///tmp/x.whl\nhttps://example.invalid/x.whl\n-e ${ROOT}/lib\n",
         )
         .unwrap();
         let result = fingerprint(&dir.join("requirements.txt")).unwrap();
         assert_eq!(
             result.local_path_lines,
-            ["-e .", "./vendor/pkg", "file:///tmp/x.whl"]
+            [
+                "-e .",
+                "./vendor/pkg",
+                "file:///tmp/x.whl",
+                "-e ${ROOT}/lib"
+            ]
         );
+    }
+
+    #[test]
+    fn urls_and_environment_variables_in_includes_are_reported_not_read() {
+        let dir = temp_dir("untracked");
+        std::fs::write(
+            dir.join("requirements.txt"),
+            "flask\n-r https://example.invalid/base.txt\n-r local.txt\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("local.txt"),
+            "-c ${CONSTRAINTS_DIR}/constraints.txt\n--constraint=file:///etc/c.txt\ngunicorn\n",
+        )
+        .unwrap();
+        let result = fingerprint(&dir.join("requirements.txt")).unwrap();
+        assert_eq!(
+            result.untracked_include_lines,
+            [
+                "-r https://example.invalid/base.txt",
+                "-c ${CONSTRAINTS_DIR}/constraints.txt",
+                "--constraint=file:///etc/c.txt"
+            ]
+        );
+        assert!(result.local_path_lines.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

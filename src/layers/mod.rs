@@ -2,6 +2,7 @@
 
 use crate::archive::{self, ArchiveError};
 use libcnb::layer::RestoredLayerAction;
+use std::path::Path;
 
 pub(crate) mod node_deps;
 pub(crate) mod nodejs;
@@ -38,20 +39,40 @@ pub(crate) fn install_runtime_archive(
 }
 
 /// The `restored_layer_action` answer for a cached layer: keep it when nothing changed (no
-/// `reasons`), otherwise delete it, with `"<discarding> since:"` and the reasons as a bullet
-/// list for the log (e.g. `discarding` = `"Discarding cached Node.js 24.21.0"`).
+/// `reasons`) and the restored layer directory `layer_dir` holds every path of `required`
+/// (relative to the layer, e.g. `bin/python3`; symlinks must resolve), otherwise delete it,
+/// with `"<discarding> since:"` and the reasons as a bullet list for the log (e.g.
+/// `discarding` = `"Discarding cached Node.js 24.21.0"`). A missing path is the reason
+/// `The cached layer is incomplete: <path> is missing`.
 pub(crate) fn keep_unless_changed(
+    layer_dir: &Path,
+    required: &[&str],
     reasons: &[String],
     discarding: &str,
 ) -> (RestoredLayerAction, String) {
+    let reasons: Vec<String> = reasons
+        .iter()
+        .cloned()
+        .chain(missing_paths(layer_dir, required))
+        .collect();
     if reasons.is_empty() {
         (RestoredLayerAction::KeepLayer, String::new())
     } else {
         (
             RestoredLayerAction::DeleteLayer,
-            format!("{discarding} since:{}", bullet_list(reasons)),
+            format!("{discarding} since:{}", bullet_list(&reasons)),
         )
     }
+}
+
+/// One reason per path of `required` (relative to `layer_dir`) that doesn't exist, or is a
+/// symlink that doesn't resolve.
+fn missing_paths(layer_dir: &Path, required: &[&str]) -> Vec<String> {
+    required
+        .iter()
+        .filter(|path| !layer_dir.join(path).exists())
+        .map(|path| format!("The cached layer is incomplete: {path} is missing"))
+        .collect()
 }
 
 /// Compares cached layer metadata with the current one and lists, for people, what changed.
@@ -119,15 +140,58 @@ mod tests {
             bullet_list(&reasons),
             "\n - The Python version has changed from 3.13.5 to 3.11.2"
         );
+        let layer = std::env::temp_dir().join(format!("assetpack-mod-{}", std::process::id()));
         assert!(matches!(
-            keep_unless_changed(&[], "Discarding cached Python 3.13.5"),
+            keep_unless_changed(&layer, &[], &[], "Discarding cached Python 3.13.5"),
             (RestoredLayerAction::KeepLayer, ref message) if message.is_empty()
         ));
-        let (action, message) = keep_unless_changed(&reasons, "Discarding cached Python 3.13.5");
+        let (action, message) =
+            keep_unless_changed(&layer, &[], &reasons, "Discarding cached Python 3.13.5");
         assert!(matches!(action, RestoredLayerAction::DeleteLayer));
         assert_eq!(
             message,
             "Discarding cached Python 3.13.5 since:\n - The Python version has changed from 3.13.5 to 3.11.2"
         );
+    }
+
+    #[test]
+    fn a_restored_layer_missing_a_required_path_is_discarded() {
+        let layer =
+            std::env::temp_dir().join(format!("assetpack-incomplete-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&layer);
+        std::fs::create_dir_all(layer.join("bin")).unwrap();
+        std::fs::write(layer.join("bin/python3.13"), "").unwrap();
+        std::os::unix::fs::symlink("python3.13", layer.join("bin/python3")).unwrap();
+        let required = ["bin/python3", "lib"];
+        std::fs::create_dir(layer.join("lib")).unwrap();
+        assert!(matches!(
+            keep_unless_changed(&layer, &required, &[], "Discarding cached Python 3.13.5"),
+            (RestoredLayerAction::KeepLayer, _)
+        ));
+
+        // A symlink that no longer resolves counts as missing.
+        std::fs::remove_file(layer.join("bin/python3.13")).unwrap();
+        let (action, message) =
+            keep_unless_changed(&layer, &required, &[], "Discarding cached Python 3.13.5");
+        assert!(matches!(action, RestoredLayerAction::DeleteLayer));
+        assert_eq!(
+            message,
+            "Discarding cached Python 3.13.5 since:\n - The cached layer is incomplete: bin/python3 is missing"
+        );
+
+        std::fs::remove_dir(layer.join("lib")).unwrap();
+        let (_, message) = keep_unless_changed(
+            &layer,
+            &required,
+            &["The Python version has changed from 3.13.5 to 3.11.2".to_string()],
+            "Discarding cached Python 3.13.5",
+        );
+        assert_eq!(
+            message,
+            "Discarding cached Python 3.13.5 since:\n - The Python version has changed from 3.13.5 to 3.11.2\n \
+             - The cached layer is incomplete: bin/python3 is missing\n - The cached layer is \
+             incomplete: lib is missing"
+        );
+        std::fs::remove_dir_all(&layer).unwrap();
     }
 }

@@ -136,9 +136,14 @@ pub(crate) fn install_node_modules(
             build: true,
             launch,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &NodeModulesLayerMetadata, _| {
+            restored_layer_action: &|cached: &NodeModulesLayerMetadata, layer_dir| {
                 let reasons = discard_reasons(cached, &metadata, installer.lockfile);
-                keep_unless_changed(&reasons, "Discarding cached node_modules")
+                keep_unless_changed(
+                    layer_dir,
+                    &[NODE_MODULES],
+                    &reasons,
+                    "Discarding cached node_modules",
+                )
             },
         },
     )?;

@@ -29,6 +29,9 @@ const BUILD_ENV_DEFAULTS: &[(&str, &str)] = &[
     ("NODE_USE_SYSTEM_CA", "1"),
 ];
 
+/// What a restored Node.js layer must hold to be reused.
+const REQUIRED_PATHS: &[&str] = &["bin/node", "bin/npm"];
+
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 struct NodejsLayerMetadata {
@@ -70,7 +73,7 @@ pub(crate) fn install_nodejs(
             build: true,
             launch,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &NodejsLayerMetadata, _| {
+            restored_layer_action: &|cached: &NodejsLayerMetadata, layer_dir| {
                 let mut reasons = changed_fields(&[
                     (
                         "Node.js version",
@@ -83,6 +86,8 @@ pub(crate) fn install_nodejs(
                     reasons.push("The inventory's checksum for this archive has changed".into());
                 }
                 keep_unless_changed(
+                    layer_dir,
+                    REQUIRED_PATHS,
                     &reasons,
                     &format!("Discarding cached Node.js {}", cached.node_version),
                 )

@@ -74,7 +74,7 @@ pub(crate) fn prepare_cache(
             build: false,
             launch: false,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &PipCacheLayerMetadata, _| {
+            restored_layer_action: &|cached: &PipCacheLayerMetadata, layer_dir| {
                 let reasons = changed_fields(&[
                     (what, &cached.version, &metadata.version),
                     ("target architecture", &cached.arch, &metadata.arch),
@@ -89,7 +89,13 @@ pub(crate) fn prepare_cache(
                         &metadata.distro_version,
                     ),
                 ]);
-                keep_unless_changed(&reasons, &format!("Discarding the {description}"))
+                // A cache: whatever is (or isn't) in it may be reused.
+                keep_unless_changed(
+                    layer_dir,
+                    &[],
+                    &reasons,
+                    &format!("Discarding the {description}"),
+                )
             },
         },
     )?;

@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 /// 1980-01-01T00:00:01Z: ZIP (and so wheels) can't go earlier; matches the lifecycle's mtimes.
 const SOURCE_DATE_EPOCH: &str = "315532801";
 
+/// What a restored runtime layer must hold to be reused.
+const REQUIRED_PATHS: &[&str] = &["bin/python3"];
+
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PythonLayerMetadata {
@@ -65,9 +68,11 @@ pub(crate) fn install_python(
             build: true,
             launch: true,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &PythonLayerMetadata, _| {
+            restored_layer_action: &|cached: &PythonLayerMetadata, layer_dir| {
                 let reasons = discard_reasons(cached, &metadata);
                 keep_unless_changed(
+                    layer_dir,
+                    REQUIRED_PATHS,
                     &reasons,
                     &format!("Discarding cached Python {}", cached.python_version),
                 )

@@ -123,15 +123,19 @@ pub(crate) fn install_tool(
         distro_name: context.target.distro_name.clone(),
         distro_version: context.target.distro_version.clone(),
     };
+    // pip installs the tool's console script here (`--user`, PYTHONUSERBASE = the layer).
+    let executable = format!("bin/{}", tool.package);
     let layer = context.cached_layer(
         tool.layer.clone(),
         CachedLayerDefinition {
             build: true,
             launch: false,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &ToolLayerMetadata, _| {
+            restored_layer_action: &|cached: &ToolLayerMetadata, layer_dir| {
                 let reasons = discard_reasons(tool.package, cached, &metadata);
                 keep_unless_changed(
+                    layer_dir,
+                    &[&executable],
                     &reasons,
                     &format!("Discarding cached {} {}", tool.package, cached.tool_version),
                 )

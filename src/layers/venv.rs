@@ -6,7 +6,8 @@
 //! fingerprint (pip: requirements.txt and the files it includes; uv/Poetry: the lockfile and
 //! pyproject.toml), the Python version and the target are unchanged. It is rebuilt when any of
 //! those change, when `BP_REINSTALL_DEPENDENCIES=true`, or when requirements.txt installs from
-//! local paths (whose contents the fingerprint can't see).
+//! local paths or includes files through a URL or an environment variable (whose contents the
+//! fingerprint can't see).
 //! Env: `VIRTUAL_ENV` (build and launch), `PIP_PYTHON` (build, so later pip runs target it).
 
 use crate::command::{self, CommandError};
@@ -27,6 +28,9 @@ use std::time::Instant;
 
 /// Setting this to `true` reinstalls dependencies even when the cache key is unchanged.
 pub(crate) const REINSTALL_ENV_VAR: &str = "BP_REINSTALL_DEPENDENCIES";
+
+/// What a restored venv must hold to be reused (its interpreter links into the `python` layer).
+const REQUIRED_PATHS: &[&str] = &["bin/python", "pyvenv.cfg"];
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -88,15 +92,20 @@ pub(crate) fn install_dependencies(
             build: true,
             launch: true,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &VenvLayerMetadata, _| {
+            restored_layer_action: &|cached: &VenvLayerMetadata, layer_dir| {
                 let reasons = discard_reasons(
                     package_manager,
                     cached,
                     &metadata,
-                    &fingerprint.local_path_lines,
+                    &fingerprint,
                     force_reinstall,
                 );
-                keep_unless_changed(&reasons, "Discarding cached virtual environment")
+                keep_unless_changed(
+                    layer_dir,
+                    REQUIRED_PATHS,
+                    &reasons,
+                    "Discarding cached virtual environment",
+                )
             },
         },
     )?;
@@ -244,6 +253,7 @@ fn dependencies_fingerprint(
     Ok(Fingerprint {
         sha256: format!("{:x}", hasher.finalize()),
         local_path_lines: Vec::new(),
+        untracked_include_lines: Vec::new(),
     })
 }
 
@@ -252,7 +262,7 @@ fn discard_reasons(
     package_manager: PackageManager,
     cached: &VenvLayerMetadata,
     current: &VenvLayerMetadata,
-    local_path_lines: &[String],
+    fingerprint: &Fingerprint,
     force_reinstall: bool,
 ) -> Vec<String> {
     let mut reasons = changed_fields(&[(
@@ -288,10 +298,22 @@ fn discard_reasons(
             }
         });
     }
-    if !local_path_lines.is_empty() {
+    if !fingerprint.local_path_lines.is_empty() {
         reasons.push(format!(
             "requirements.txt installs from local paths ({}), whose contents aren't tracked",
-            local_path_lines.join(", ")
+            fingerprint.local_path_lines.join(", ")
+        ));
+    }
+    if !fingerprint.untracked_include_lines.is_empty() {
+        reasons.push(format!(
+            "requirements.txt includes files through a URL or an environment variable ({}), \
+             whose contents aren't tracked",
+            fingerprint
+                .untracked_include_lines
+                .iter()
+                .map(|line| format!("'{line}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if force_reinstall {
@@ -315,10 +337,26 @@ mod tests {
         }
     }
 
+    /// A fingerprint whose inputs are all tracked.
+    fn tracked() -> Fingerprint {
+        Fingerprint {
+            sha256: "aa".into(),
+            local_path_lines: Vec::new(),
+            untracked_include_lines: Vec::new(),
+        }
+    }
+
     #[test]
     fn reuse_only_when_everything_matches() {
         assert!(
-            discard_reasons(PackageManager::Pip, &metadata(), &metadata(), &[], false).is_empty()
+            discard_reasons(
+                PackageManager::Pip,
+                &metadata(),
+                &metadata(),
+                &tracked(),
+                false
+            )
+            .is_empty()
         );
         let changed = VenvLayerMetadata {
             dependencies_sha256: "bb".into(),
@@ -326,7 +364,13 @@ mod tests {
             ..metadata()
         };
         assert_eq!(
-            discard_reasons(PackageManager::Pip, &metadata(), &changed, &[], false),
+            discard_reasons(
+                PackageManager::Pip,
+                &metadata(),
+                &changed,
+                &tracked(),
+                false
+            ),
             [
                 "The Python version has changed from 3.13.5 to 3.11.2",
                 "requirements.txt (or a file it includes) has changed"
@@ -337,11 +381,21 @@ mod tests {
                 PackageManager::Pip,
                 &metadata(),
                 &metadata(),
-                &["-e .".to_string()],
+                &Fingerprint {
+                    local_path_lines: vec!["-e .".to_string()],
+                    untracked_include_lines: vec![
+                        "-c ${CONSTRAINTS}/c.txt".to_string(),
+                        "-r https://example.invalid/r.txt".to_string()
+                    ],
+                    ..tracked()
+                },
                 true
             ),
             [
                 "requirements.txt installs from local paths (-e .), whose contents aren't tracked",
+                "requirements.txt includes files through a URL or an environment variable \
+                 ('-c ${CONSTRAINTS}/c.txt', '-r https://example.invalid/r.txt'), whose contents \
+                 aren't tracked",
                 "BP_REINSTALL_DEPENDENCIES is set"
             ]
         );
@@ -355,7 +409,7 @@ mod tests {
             ..metadata()
         };
         assert_eq!(
-            discard_reasons(PackageManager::Uv, &metadata(), &uv, &[], false),
+            discard_reasons(PackageManager::Uv, &metadata(), &uv, &tracked(), false),
             ["The package manager has changed from pip to uv"]
         );
         let relocked = VenvLayerMetadata {
@@ -363,7 +417,7 @@ mod tests {
             ..uv.clone()
         };
         assert_eq!(
-            discard_reasons(PackageManager::Uv, &uv, &relocked, &[], false),
+            discard_reasons(PackageManager::Uv, &uv, &relocked, &tracked(), false),
             ["uv.lock or pyproject.toml has changed"]
         );
     }

@@ -13,6 +13,7 @@ mod support;
 mod django_test;
 mod download_test;
 mod flask_test;
+mod layer_cache_test;
 mod node_test;
 mod package_manager_support;
 mod poetry_test;
