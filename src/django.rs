@@ -665,6 +665,20 @@ mod tests {
         );
     }
 
+    /// The helper's own unit tests (src/django/assetpack_django_test.py), with the host's python3.
+    #[test]
+    fn helper_script_unit_tests() {
+        let output = std::process::Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/django/assetpack_django_test.py"))
+            .output()
+            .expect("python3 runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     #[test]
     fn parses_probe_output() {
         let probe: Probe = serde_json::from_str(

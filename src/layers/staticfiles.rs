@@ -847,6 +847,189 @@ mod tests {
         dir
     }
 
+    fn metadata(
+        config: &ConfigRecord,
+        files_key: &str,
+        output_key: &str,
+    ) -> StaticfilesLayerMetadata {
+        StaticfilesLayerMetadata {
+            format_version: FORMAT_VERSION.to_string(),
+            static_root: "staticfiles".to_string(),
+            mode: "link".to_string(),
+            config_key: config.key(),
+            files_key: files_key.to_string(),
+            output_key: output_key.to_string(),
+        }
+    }
+
+    fn config(settings: &[(&str, &str)], packages: &[(&str, &str)]) -> ConfigRecord {
+        ConfigRecord {
+            storage_backend: "whitenoise.storage.CompressedManifestStaticFilesStorage".into(),
+            manifest_storage: true,
+            settings: settings
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            packages: packages
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn restore_decision_keeps_updates_or_discards_with_reasons() {
+        let dir = temp_dir("decision");
+        let layer = dir.join("layer");
+        std::fs::create_dir_all(layer.join(ROOT_DIR).join("css")).unwrap();
+        std::fs::write(layer.join(ROOT_DIR).join("css/a.css"), "a").unwrap();
+        std::fs::write(layer.join(INPUTS_FILE), r#"{"css/a.css":"00"}"#).unwrap();
+        let old = config(&[("WHITENOISE_MAX_AGE", "60")], &[("Django", "5.2.18")]);
+        std::fs::write(layer.join(CONFIG_FILE), serde_json::to_vec(&old).unwrap()).unwrap();
+        let tree = tree_key(&layer.join(ROOT_DIR)).unwrap();
+        let cached = metadata(&old, "files-1", &tree);
+
+        let decide = |current: &StaticfilesLayerMetadata, config: &ConfigRecord| {
+            restore_decision(&cached, current, config, &layer).1
+        };
+        assert_eq!(
+            decide(&metadata(&old, "files-1", ""), &old),
+            Ok(Reuse::Unchanged)
+        );
+        assert_eq!(
+            decide(&metadata(&old, "files-2", ""), &old),
+            Ok(Reuse::FilesChanged)
+        );
+
+        let new = config(
+            &[("WHITENOISE_MAX_AGE", "120")],
+            &[("Django", "5.2.19"), ("brotli", "1.2.1")],
+        );
+        assert_eq!(
+            decide(&metadata(&new, "files-1", ""), &new),
+            Err(vec![
+                "The setting WHITENOISE_MAX_AGE has changed from 60 to 120".to_string(),
+                "The package Django has changed from 5.2.18 to 5.2.19".to_string(),
+                "The package brotli (1.2.1) was added".to_string(),
+            ])
+        );
+        let mut copy_mode = metadata(&old, "files-1", "");
+        copy_mode.mode = "copy".into();
+        assert_eq!(
+            decide(&copy_mode, &old),
+            Err(vec![
+                "The collect mode has changed from link to copy (BP_COLLECTSTATIC_LINK)"
+                    .to_string()
+            ])
+        );
+
+        // A link replaced by a copy of the same size after the step (a hook collecting again).
+        std::fs::remove_file(layer.join(ROOT_DIR).join("css/a.css")).unwrap();
+        std::os::unix::fs::symlink("/src/a.css", layer.join(ROOT_DIR).join("css/a.css")).unwrap();
+        let reasons = decide(&metadata(&old, "files-1", ""), &old).unwrap_err();
+        assert!(
+            reasons[0].starts_with("The collected files were changed after"),
+            "{reasons:?}"
+        );
+
+        // An unreadable record of the inputs.
+        std::fs::remove_file(layer.join(ROOT_DIR).join("css/a.css")).unwrap();
+        std::fs::write(layer.join(ROOT_DIR).join("css/a.css"), "a").unwrap();
+        std::fs::write(layer.join(INPUTS_FILE), "{not json").unwrap();
+        assert_eq!(
+            decide(&metadata(&old, "files-2", ""), &old),
+            Err(vec![
+                "The layer's record of its static inputs (inputs.json) can't be read".to_string()
+            ])
+        );
+        // And an unreadable config record still discards, with a general reason.
+        std::fs::write(layer.join(CONFIG_FILE), "").unwrap();
+        assert_eq!(
+            decide(&metadata(&new, "files-1", ""), &new),
+            Err(vec![
+                "The static files settings or the packages that shape them have changed"
+                    .to_string()
+            ])
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn shortens_long_values_in_the_middle() {
+        assert_eq!(shorten("60"), "60");
+        let long = format!("[{}]", "\"app\", ".repeat(20));
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), 58);
+        assert!(
+            short.starts_with("[\"app\", ") && short.contains('…'),
+            "{short}"
+        );
+    }
+
+    #[test]
+    fn static_root_with_files_is_an_error_placeholders_are_not() {
+        let dir = temp_dir("static-root");
+        let root = dir.join("staticfiles");
+        let probe = Probe::default();
+        assert!(check_static_root(&root, &dir, &probe).is_ok(), "absent");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join(".gitkeep"), "").unwrap();
+        assert!(
+            check_static_root(&root, &dir, &probe).is_ok(),
+            "placeholders only"
+        );
+        std::fs::write(root.join("sub/app.js"), "x").unwrap();
+        let probe = Probe {
+            files: BTreeMap::from([("app.js".to_string(), input("00", &root.join("sub/app.js")))]),
+            ..Probe::default()
+        };
+        match check_static_root(&root, &dir, &probe) {
+            Err(DjangoError::StaticRootNotEmpty {
+                static_root,
+                entries,
+                total,
+                static_dirs_inside,
+            }) => {
+                assert_eq!(static_root, Path::new("staticfiles"));
+                assert_eq!(entries, [Path::new("staticfiles/sub/app.js")]);
+                assert_eq!(total, 1);
+                assert_eq!(static_dirs_inside, [Path::new("staticfiles/sub")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(root.join("sub/app.js").exists(), "nothing deleted");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn never_deletes_outside_the_layer() {
+        let dir = temp_dir("contained");
+        let root = dir.join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(dir.join("outside.css"), "keep").unwrap();
+        for name in ["../outside.css", "/etc/hostname", "a/../../outside.css", ""] {
+            let error = remove_outputs(&root, [name.to_string()].iter()).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{name}");
+        }
+        assert!(dir.join("outside.css").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn prunes_and_removes_names_that_are_not_utf8() {
+        use std::ffi::OsStr;
+        let root = temp_dir("non-utf8");
+        let name = OsStr::from_bytes(b"caf\xe9.txt");
+        std::fs::write(root.join(name), "x").unwrap();
+        std::fs::write(root.join("stale.txt"), "x").unwrap();
+        let expected = BTreeSet::from([fsname::encode(name)]);
+        assert_eq!(prune(&root, &expected).unwrap(), 1);
+        assert!(root.join(name).exists());
+        remove_outputs(&root, [fsname::encode(name)].iter()).unwrap();
+        assert!(!root.join(name).exists());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
     #[test]
     fn diffs_inputs_by_content() {
         let previous = BTreeMap::from([

@@ -8,8 +8,8 @@
 use std::os::unix::ffi::OsStrExt;
 
 use crate::support::{
-    App, Mirror, Workspace, archives_dir, fetch, free_port, http_get, package_buildpack,
-    test_inventory,
+    App, Mirror, Workspace, archives_dir, fetch, free_port, http_get, node_archives_dir,
+    package_buildpack, test_inventory,
 };
 
 const MANAGE_PY: (&str, &str) = ("BP_DJANGO_MANAGE_PY", "src/manage.py");
@@ -25,14 +25,16 @@ fn static_url(port: u16, path: &str) -> String {
 #[ignore = "integration test"]
 fn vendored_npm_package_is_served_and_the_static_cache_holds() {
     let mirror = Mirror::start(&archives_dir());
+    let node_mirror = Mirror::start(&node_archives_dir());
     let buildpack = package_buildpack("real-app", &test_inventory());
     let app = App::from_fixture("django_real_app", "real-app");
     let mut workspace = Workspace::new("real-app");
     let mirror_env = ("BP_PYTHON_MIRROR_URL", mirror.url.as_str());
+    let node_env = ("BP_NODE_MIRROR_URL", node_mirror.url.as_str());
 
     // manage.py in src/: collectstatic is skipped, and the log says how to point at it.
     workspace
-        .build(&app, &buildpack, &[mirror_env])
+        .build(&app, &buildpack, &[mirror_env, node_env])
         .assert_success()
         .assert_contains(
             "Skipping collectstatic: there is no manage.py in the app's root directory, but there \
@@ -40,7 +42,7 @@ fn vendored_npm_package_is_served_and_the_static_cache_holds() {
         );
 
     // With BP_DJANGO_MANAGE_PY, files from node_modules (build-only) are copied, the rest linked.
-    let env = [mirror_env, MANAGE_PY];
+    let env = [mirror_env, node_env, MANAGE_PY];
     let build = workspace.build(&app, &buildpack, &env);
     build
         .assert_success()
@@ -119,7 +121,11 @@ fn vendored_npm_package_is_served_and_the_static_cache_holds() {
 
     // A setting that shapes the output changed: the log names it, before and after.
     workspace
-        .build(&app, &buildpack, &[mirror_env, MANAGE_PY, ("STATIC_MAX_AGE", "120")])
+        .build(
+            &app,
+            &buildpack,
+            &[mirror_env, node_env, MANAGE_PY, ("STATIC_MAX_AGE", "120")],
+        )
         .assert_success()
         .assert_contains(
             "Discarding the cached static files since:\n - The setting WHITENOISE_MAX_AGE has changed from 60 to 120",
@@ -131,17 +137,22 @@ fn vendored_npm_package_is_served_and_the_static_cache_holds() {
 #[ignore = "integration test"]
 fn what_collectstatic_may_touch() {
     let mirror = Mirror::start(&archives_dir());
+    let node_mirror = Mirror::start(&node_archives_dir());
     let buildpack = package_buildpack("real-app-hooks", &test_inventory());
     let app = App::from_fixture("django_real_app", "real-app-hooks");
     let mut workspace = Workspace::new("real-app-hooks");
-    let env = [("BP_PYTHON_MIRROR_URL", mirror.url.as_str()), MANAGE_PY];
+    let env = [
+        ("BP_PYTHON_MIRROR_URL", mirror.url.as_str()),
+        ("BP_NODE_MIRROR_URL", node_mirror.url.as_str()),
+        MANAGE_PY,
+    ];
 
     // A build script that writes into STATIC_ROOT: an error naming the files, nothing deleted.
     workspace
         .build(
             &app,
             &buildpack,
-            &[env[0], env[1], ("BUILD_INTO_STATIC_ROOT", "1")],
+            &[env[0], env[1], env[2], ("BUILD_INTO_STATIC_ROOT", "1")],
         )
         .assert_failure()
         .assert_contains("[Error: STATIC_ROOT already holds files]")
