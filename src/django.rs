@@ -665,7 +665,7 @@ mod tests {
         );
     }
 
-    /// The helper's own unit tests (src/django/assetpack_django_test.py), with the host's python3.
+    /// The helper's own unit tests (`src/django/assetpack_django_test.py`), with the host's `python3`.
     #[test]
     fn helper_script_unit_tests() {
         let output = std::process::Command::new("python3")
