@@ -57,7 +57,7 @@ fn vendored_npm_package_is_served_and_the_static_cache_holds() {
     // The app boots (WhiteNoise reads every file at start-up) and serves the vendored files.
     let port = free_port();
     let web = workspace.start_web(port);
-    for path in ["vendor/normalize.css", "vendor/README.md", "dist/app.js"] {
+    for path in ["vendor/normalize.css", "vendor/README.md", "dist/app.js", "src/app.js"] {
         let url = static_url(port, path);
         assert_ne!(url, format!("/static/{path}"), "hashed name for {path}");
         let response = fetch(port, &url, "identity");
@@ -198,7 +198,7 @@ fn what_collectstatic_may_touch() {
         .assert_contains(
             "Static inputs changed since the last build (0 changed, 1 added, 0 removed)",
         );
-    let listed = workspace.run_in_image("ls staticfiles/ | od -An -c | tr -d ' \\n'");
+    let listed = workspace.run_in_image("ls staticfiles/dist/ | od -An -c | tr -d ' \\n'");
     assert!(listed.status.success(), "{listed:?}");
     let listing = String::from_utf8_lossy(&listed.stdout);
     assert!(

@@ -65,7 +65,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = ROOT_DIR / "staticfiles"
 STATICFILES_DIRS = [
-    ROOT_DIR / "assets" / "dist",
+    # The front-end sources and the build script's output (assets/dist).
+    ROOT_DIR / "assets",
     # The usual way to ship a front-end package from npm: its folder in node_modules.
     ("vendor", ROOT_DIR / "node_modules" / "normalize.css"),
 ]
