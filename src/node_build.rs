@@ -5,7 +5,7 @@
 //! app unless it is launched).
 
 use crate::command;
-use crate::django::env_flag;
+use crate::django::gates::env_flag;
 use crate::layers;
 use crate::layers::node_deps::{NODE_LAYERS, NodeModules, NodeModulesLayerError};
 use crate::node_inventory::{self, NODE_MIRROR_ENV_VAR};

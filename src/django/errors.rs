@@ -1,10 +1,41 @@
-//! The Django step's errors for people: `(title, body)`, each saying what happened, why, and
+//! The Django step's errors, as data and for people: `(title, body)`, each saying what happened, why, and
 //! the fix.
 
-use super::{DISABLE_ENV_VAR, DjangoError, LINK_ENV_VAR, MANAGE_PY_ENV_VAR};
+use super::gates::{DISABLE_ENV_VAR, LINK_ENV_VAR, MANAGE_PY_ENV_VAR};
+use crate::command::CommandError;
 use crate::errors::{BUG_REPORT, command_details};
 use indoc::formatdoc;
 use std::path::{Path, PathBuf};
+
+/// Errors while inspecting Django or collecting static files.
+#[derive(Debug)]
+pub(crate) enum DjangoError {
+    WriteHelper(std::io::Error),
+    /// The probe failed: usually the settings raised (captured traceback inside).
+    Inspect(CommandError),
+    ReadProbe(PathBuf, String),
+    StaticRootUnset,
+    StaticRootOutsideApp {
+        static_root: PathBuf,
+        app_dir: PathBuf,
+    },
+    /// STATIC_ROOT already holds files before collectstatic (it would have to be replaced).
+    /// `entries` are a few of them, relative to the app; `total` counts every file;
+    /// `static_dirs_inside` are input directories that lie inside it.
+    StaticRootNotEmpty {
+        static_root: PathBuf,
+        entries: Vec<PathBuf>,
+        total: usize,
+        static_dirs_inside: Vec<PathBuf>,
+    },
+    /// `BP_DJANGO_MANAGE_PY` names no file inside the app.
+    ManagePyNotFound(String),
+    /// `BP_COLLECTSTATIC_LINK` holds something other than true/false.
+    InvalidLinkSetting(String),
+    Collectstatic(CommandError),
+    /// Preparing or tidying the staticfiles layer failed.
+    Layer(String, std::io::Error),
+}
 
 /// Renders a [`DjangoError`] as `(title, body)`.
 pub(crate) fn render(error: &DjangoError) -> (String, String) {

@@ -9,7 +9,6 @@ pub(crate) mod nodejs;
 pub(crate) mod pip;
 pub(crate) mod pip_cache;
 pub(crate) mod python;
-pub(crate) mod staticfiles;
 pub(crate) mod tool;
 pub(crate) mod venv;
 

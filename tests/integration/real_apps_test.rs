@@ -57,7 +57,12 @@ fn vendored_npm_package_is_served_and_the_static_cache_holds() {
     // The app boots (WhiteNoise reads every file at start-up) and serves the vendored files.
     let port = free_port();
     let web = workspace.start_web(port);
-    for path in ["vendor/normalize.css", "vendor/README.md", "dist/app.js", "src/app.js"] {
+    for path in [
+        "vendor/normalize.css",
+        "vendor/README.md",
+        "dist/app.js",
+        "src/app.js",
+    ] {
         let url = static_url(port, path);
         assert_ne!(url, format!("/static/{path}"), "hashed name for {path}");
         let response = fetch(port, &url, "identity");

@@ -19,10 +19,11 @@
 //!   isn't trusted.
 //! - Hashed copies whose bytes equal their source are replaced with links to the source.
 
+use super::errors::DjangoError;
+use super::fsname;
+use super::helper::{Helper, InputFile, Probe};
+use super::launch_image::LaunchImage;
 use crate::command;
-use crate::django::fsname;
-use crate::django::launch_image::LaunchImage;
-use crate::django::{DjangoError, Helper, InputFile, Probe};
 use crate::layers::bullet_list;
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
