@@ -26,8 +26,9 @@ usage() {
 
 		  --series X.Y        CPython series; Debian source package pythonX.Y (required)
 		  --out DIR           directory for the .tar.zst and its .toml entry (required)
-		  --suite NAME        Debian suite to take the source from
-		                      (default: 3.11=bookworm 3.13=trixie 3.14/3.15=sid)
+		  --suite NAME        Debian suite to take the source from (default: the newest
+		                      version any of bookworm, trixie and sid lists whose files
+		                      download; the ones skipped are logged with the reason)
 		  --zstd-level N      zstd level, 1-22 (default 22; >19 adds --ultra; --long=27 always)
 		  --pgo               --enable-optimizations --with-lto (slow; default off)
 		  --jobs N            parallel make jobs (default: nproc)
@@ -74,14 +75,6 @@ if [[ ! $zstd_level =~ ^[0-9]+$ ]] || ((zstd_level < 1 || zstd_level > 22)); the
 fi
 jobs=${jobs:-$(nproc)}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "--jobs must be a positive integer, got '$jobs'"
-if [[ -z $suite ]]; then
-	case $series in
-	3.11) suite=bookworm ;;
-	3.13) suite=trixie ;;
-	3.14 | 3.15) suite=sid ;;
-	*) die "no known Debian suite for Python $series; pass --suite" ;;
-	esac
-fi
 [[ $(id -u) -eq 0 ]] || die "must run as root (edits APT sources, installs build dependencies)"
 for tool in apt-get dpkg dpkg-query; do
 	command -v "$tool" >/dev/null || die "needs a Debian host ($tool not found)"
@@ -219,7 +212,7 @@ on_exit() {
 trap on_exit EXIT
 logs=$work_dir/logs
 mkdir -p "$work_dir"/{download,src,stage,logs,keyring}
-log "Python $series from Debian $suite ($src_pkg) for $distro_name $distro_version $arch; work dir $work_dir"
+log "Python $series from Debian ${suite:-bookworm/trixie/sid, newest downloadable} ($src_pkg) for $distro_name $distro_version $arch; work dir $work_dir"
 
 # =================================== download & verify ===========================================
 step download
@@ -262,14 +255,49 @@ if ((need_update)); then
 	apt_q update >&2 || die "apt-get update failed (check network and $ARCHIVE_KEYRING)"
 fi
 
+# $1: "pkg/suite" or "pkg=version". The download dir is emptied first (a failed attempt may
+# leave part of a package behind).
 fetch_source() {
-	(cd "$work_dir/download" && apt_q source --download-only "$src_pkg/$suite")
+	rm -rf "${work_dir:?}/download" && mkdir -p "$work_dir/download"
+	(cd "$work_dir/download" && apt_q source --download-only "$1")
 }
-if ! fetch_source >"$logs/apt-source.log" 2>&1; then
-	# A stale index points at files the mirror already dropped; refresh once.
-	log "apt-get source failed; refreshing indexes and retrying"
-	apt_q update >&2
-	fetch_source >&2 || die "could not download source package $src_pkg/$suite"
+# Every version of the source package the configured suites list, newest first (Debian
+# version order, dpkg --compare-versions).
+listed_versions() {
+	local versions=() v i j
+	mapfile -t versions < <(apt-cache showsrc "$src_pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -u)
+	for ((i = 1; i < ${#versions[@]}; i++)); do
+		v=${versions[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			dpkg --compare-versions "${versions[j]}" lt "$v" || break
+			versions[j + 1]=${versions[j]}
+		done
+		versions[j + 1]=$v
+	done
+	printf '%s\n' "${versions[@]}"
+}
+if [[ -n $suite ]]; then
+	if ! fetch_source "$src_pkg/$suite" >"$logs/apt-source.log" 2>&1; then
+		# A stale index points at files the mirror already dropped; refresh once.
+		log "apt-get source failed; refreshing indexes and retrying"
+		apt_q update >&2
+		fetch_source "$src_pkg/$suite" >&2 || die "could not download source package $src_pkg/$suite"
+	fi
+else
+	mapfile -t candidates < <(listed_versions)
+	((${#candidates[@]})) || die "no Debian suite lists source package $src_pkg (bookworm, trixie, sid)"
+	log "listed versions of $src_pkg, newest first: ${candidates[*]}"
+	chosen=''
+	for candidate in "${candidates[@]}"; do
+		if fetch_source "$src_pkg=$candidate" >"$logs/apt-source.log" 2>&1; then
+			chosen=$candidate
+			break
+		fi
+		reason=$(grep -m1 -E '^(E|Err):|404|Not Found' "$logs/apt-source.log" | cut -c1-200)
+		log "skipping $src_pkg $candidate: its files don't download (${reason:-see $logs/apt-source.log})"
+	done
+	[[ -n $chosen ]] || die "none of the listed versions of $src_pkg downloads: ${candidates[*]}"
+	log "using $src_pkg $chosen, the newest listed version whose files download"
 fi
 grep -v '^\(W: Download is performed unsandboxed\|N: Download is performed unsandboxed\)' \
 	"$logs/apt-source.log" | grep -E '^(Need to get|Get:|Fetched|W:|E:)' >&2 || true
@@ -283,7 +311,7 @@ shopt -u nullglob
 ((${#origs[@]} == 1)) || die "expected one upstream orig tarball, found ${#origs[@]}"
 ((${#debs[@]} == 1)) || die "expected one .debian.tar.*, found ${#debs[@]}"
 dsc=${dscs[0]} orig=${origs[0]} debtar=${debs[0]}
-log "source: $(basename "$dsc") (hashes checked by apt against the signed $suite Sources index)"
+log "source: $(basename "$dsc") (hashes checked by apt against the signed ${suite:-suite} Sources index)"
 
 # Upstream OpenPGP signature, checked against the key the Debian maintainers pinned.
 if [[ -f $orig.asc ]]; then
