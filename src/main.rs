@@ -3,7 +3,7 @@
 //! `build()` is a straight line: choose the package manager and the Python version → `python`
 //! layer → the package manager's tool layer (`pip`, `uv` or `poetry`) and cache layer →
 //! Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer →
-//! `node_modules` layer and `package.json` build scripts → Django static files →
+//! `node-deps` layer and `package.json` build scripts → Django static files →
 //! `bin/post_compile` → launch processes. Each layer lives in `src/layers/`; all user-facing
 //! error text is rendered in `src/errors.rs`.
 

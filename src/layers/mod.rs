@@ -1,4 +1,4 @@
-//! One module per layer. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
+//! The Python and Node.js layers, and helpers every layer uses. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
 
 use crate::archive::{self, ArchiveError};
 use libcnb::layer::RestoredLayerAction;

@@ -46,7 +46,7 @@ struct NodeModulesLayerMetadata {
     arch: String,
 }
 
-/// Errors of the `node_modules` layer.
+/// Errors of the `node-deps` layer (it holds `node_modules`).
 #[derive(Debug)]
 pub(crate) enum NodeModulesLayerError {
     /// Moving, copying or linking `node_modules` failed: `(what was being done, error)`.
@@ -168,7 +168,7 @@ pub(crate) fn install_node_modules(
             if installer.lockfile.is_none() {
                 output::info(format!(
                     "No lockfile (package-lock.json, yarn.lock or pnpm-lock.yaml), so \
-                     node_modules is layer_modules on every build. Commit the lockfile {} writes \
+                     node_modules is installed afresh on every build. Commit the lockfile {} writes \
                      for reproducible, cached installs.",
                     installer.manager
                 ));
