@@ -297,6 +297,8 @@ pub(crate) fn archive_error_summary(error: &ArchiveError) -> String {
         ArchiveError::ChecksumMismatch { .. } => "checksum mismatch".into(),
         ArchiveError::UnsafeEntry { path, .. } => format!("unsafe entry {path}"),
         ArchiveError::Destination(path, error) => format!("{}: {error}", path.display()),
+        ArchiveError::Refused { reason, .. } => format!("refused: {reason}"),
+        ArchiveError::TooLarge { limit, .. } => format!("larger than {limit}"),
     }
 }
 
@@ -404,13 +406,32 @@ fn render_download(subject: &DownloadSubject<'_>, error: &ArchiveError) -> (Stri
                 If you use a mirror, copy the file again from the original source."
             },
         ),
-        ArchiveError::UnsafeEntry { url, path } => (
+        ArchiveError::UnsafeEntry { url, path, reason } => (
             format!("Unsafe {runtime} archive for {runtime} {version}"),
             formatdoc! {"
-                The archive {url} has an entry '{path}' that would be written outside the
-                {runtime} layer, so it was refused and nothing was installed.
+                The archive {url} has an entry '{path}' that isn't allowed: {reason}.
+                It could write outside the {runtime} layer, so the archive was refused and
+                nothing was installed.
                 The archive wasn't made by {made_by}: get the file from there again, or
                 fix the mirror."
+            },
+        ),
+        // Security checks of downloads and archives (issue 14).
+        ArchiveError::Refused { url, reason } => (
+            format!("Refused to download {runtime} {version}"),
+            formatdoc! {"
+                The download URL {url} was refused: {reason}.
+                Downloads must use https (plain http only for a mirror on this machine:
+                127.0.0.1, ::1 or localhost), and redirects must stay on https.
+                If you set {mirror_env_var}, give it an https:// URL."
+            },
+        ),
+        ArchiveError::TooLarge { url, limit } => (
+            format!("{runtime} archive for {runtime} {version} is too large"),
+            formatdoc! {"
+                The archive {url} exceeds the limit of {limit}, so it was
+                refused and nothing was installed. Runtime archives are far smaller: the file
+                isn't one made by {made_by}. Get it from there again, or fix the mirror."
             },
         ),
         ArchiveError::Destination(path, error) => (

@@ -11,6 +11,7 @@ mod archive;
 mod command;
 mod detect;
 mod django;
+mod download;
 mod errors;
 mod hooks;
 mod inventory;

@@ -100,7 +100,7 @@ pub(crate) fn read_requested_node(
     })
 }
 
-fn parse_requirement(
+pub(crate) fn parse_requirement(
     text: &str,
     origin: NodeVersionOrigin,
 ) -> Result<RequestedNode, NodeVersionError> {

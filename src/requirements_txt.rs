@@ -70,7 +70,7 @@ pub(crate) fn fingerprint(requirements_file: &Path) -> Result<Fingerprint, Finge
 }
 
 /// Joins `\` continuations, strips comments (`#` at line start or after whitespace) and blanks.
-fn logical_lines(contents: &str) -> Vec<String> {
+pub(crate) fn logical_lines(contents: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for raw in contents.lines() {
@@ -102,7 +102,7 @@ fn strip_comment(line: &str) -> &str {
     }
 }
 
-enum Line<'a> {
+pub(crate) enum Line<'a> {
     Include(&'a str),
     /// An include pip resolves but the buildpack can't: a URL or a `${VAR}` path.
     UntrackedInclude,
@@ -110,7 +110,7 @@ enum Line<'a> {
     Other,
 }
 
-fn classify(line: &str) -> Line<'_> {
+pub(crate) fn classify(line: &str) -> Line<'_> {
     for option in ["-r", "--requirement", "-c", "--constraint"] {
         if let Some(rest) = line.strip_prefix(option) {
             let rest = rest.strip_prefix('=').unwrap_or(rest);

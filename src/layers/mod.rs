@@ -24,7 +24,10 @@ pub(crate) fn install_runtime_archive(
     format: archive::Format,
     destination: &std::path::Path,
 ) -> Result<(), ArchiveError> {
-    crate::output::info(format!("Installing {what} from {url}"));
+    crate::output::info(format!(
+        "Installing {what} from {}",
+        crate::download::redact(url)
+    ));
     let started = std::time::Instant::now();
     archive::download_and_unpack(url, sha256, format, destination, &|attempt, error| {
         crate::output::info(format!(
