@@ -33,6 +33,47 @@ impl fmt::Display for CommandError {
     }
 }
 
+/// Variables of the platform environment that the build's subprocesses must not inherit: they
+/// make Python load another standard library or other modules (`PYTHONHOME`, `PYTHONPATH`),
+/// or load a library into every process (`LD_PRELOAD`).
+pub(crate) const DROPPED_PLATFORM_VARS: &[&str] = &["PYTHONHOME", "PYTHONPATH", "LD_PRELOAD"];
+
+/// `env` without [`DROPPED_PLATFORM_VARS`], and the names of those that were set.
+pub(crate) fn without_dropped_vars(env: &Env) -> (Env, Vec<&'static str>) {
+    let dropped: Vec<&'static str> = DROPPED_PLATFORM_VARS
+        .iter()
+        .copied()
+        .filter(|name| env.contains_key(name))
+        .collect();
+    let mut kept = Env::new();
+    for (name, value) in env {
+        if !DROPPED_PLATFORM_VARS.iter().any(|dropped| name == *dropped) {
+            kept.insert(name, value);
+        }
+    }
+    (kept, dropped)
+}
+
+/// The build environment from `env` (the buildpack's own, with the platform's variables):
+/// [`DROPPED_PLATFORM_VARS`] removed, with a warning naming those that were set.
+pub(crate) fn build_env(env: &Env) -> Env {
+    let (kept, dropped) = without_dropped_vars(env);
+    if !dropped.is_empty() {
+        crate::output::warning(
+            "Ignoring environment variables",
+            format!(
+                "{} set for the build would change which Python code or libraries the build's \
+                 tools load, so the build doesn't pass {} on. Remove {} from the build \
+                 environment; to add import paths at runtime, set them in your app.",
+                dropped.join(", "),
+                if dropped.len() == 1 { "it" } else { "them" },
+                if dropped.len() == 1 { "it" } else { "them" },
+            ),
+        );
+    }
+    kept
+}
+
 /// Builds a command with a cleared environment set to `env`.
 pub(crate) fn command(program: impl AsRef<std::ffi::OsStr>, env: &Env) -> Command {
     let mut command = Command::new(program);
@@ -75,5 +116,28 @@ pub(crate) fn run_captured(command: &mut Command, shown_as: &str) -> Result<Outp
             command: shown_as.to_string(),
             kind: CommandErrorKind::Failed(output.status, Some(output)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_python_and_preload_variables() {
+        let mut env = Env::new();
+        env.insert("PYTHONPATH", "/evil")
+            .insert("LD_PRELOAD", "/evil.so")
+            .insert("PATH", "/usr/bin")
+            .insert("PYTHONUNBUFFERED", "1");
+        let (kept, dropped) = without_dropped_vars(&env);
+        assert_eq!(dropped, ["PYTHONPATH", "LD_PRELOAD"]);
+        assert!(!kept.contains_key("PYTHONPATH"));
+        assert!(!kept.contains_key("LD_PRELOAD"));
+        assert_eq!(kept.get_string_lossy("PATH").as_deref(), Some("/usr/bin"));
+        assert!(kept.contains_key("PYTHONUNBUFFERED"));
+        let output = command("env", &kept).output().unwrap();
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(!printed.contains("PYTHONPATH"), "{printed}");
     }
 }

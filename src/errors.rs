@@ -6,7 +6,7 @@ use crate::hooks::{Hook, HookError};
 use crate::inventory::InventoryError;
 use crate::layers::node_deps::NodeModulesLayerError;
 use crate::layers::nodejs::NodejsLayerError;
-use crate::layers::python::PythonLayerError;
+use crate::layers::python::{PythonLayerError, REQUIRE_CHECKSUMS_ENV_VAR};
 use crate::layers::tool::ToolLayerError;
 use crate::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
 use crate::node_inventory::NODE_MIRROR_ENV_VAR;
@@ -60,6 +60,15 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::PythonLayer(PythonLayerError::Download { version, error }) => {
             render_download(&python_download(version), error)
         }
+        BuildpackError::PythonLayer(PythonLayerError::Unverified { version, url }) => (
+            format!("Refused to install an unverified Python {version}"),
+            formatdoc! {"
+                {REQUIRE_CHECKSUMS_ENV_VAR} is true, but the buildpack's inventory has no sha256
+                for {url}, so its integrity can't be checked.
+                Use an inventory with checksums for this archive (archives built by builds/
+                always have one), or unset {REQUIRE_CHECKSUMS_ENV_VAR}."
+            },
+        ),
         BuildpackError::NodejsLayer(NodejsLayerError::Download { version, error }) => {
             render_download(&node_download(version), error)
         }
@@ -629,6 +638,13 @@ fn render_procfile(error: &ProcfileError) -> (String, String) {
                 Each line must be '<process type>: <command>', for example:
                   web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT
                 Process types may use letters, digits, '.', '_' and '-'."
+            },
+        ),
+        ProcfileError::Duplicate(name, first, again) => (
+            "Invalid Procfile".into(),
+            formatdoc! {"
+                The Procfile defines the process type '{name}' twice: on line {first} and on
+                line {again}. Each process type may appear once; delete or rename one of them."
             },
         ),
     }

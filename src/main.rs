@@ -143,7 +143,7 @@ impl Buildpack for PythonBuildpack {
 
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
         let build_started = Instant::now();
-        let mut env = Env::from_current();
+        let mut env = command::build_env(&Env::from_current());
         let target = &context.target;
 
         output::header("Determining the package manager");

@@ -80,8 +80,10 @@ pub(crate) fn read_requested_node(
         let path: PathBuf = app_dir.join(name);
         match std::fs::read_to_string(&path) {
             Ok(contents) => {
-                // The first line that isn't blank or a comment.
+                // The first line that isn't blank or a comment (after a UTF-8 BOM, if any).
                 if let Some(line) = contents
+                    .strip_prefix('\u{feff}')
+                    .unwrap_or(&contents)
                     .lines()
                     .map(str::trim)
                     .find(|line| !line.is_empty() && !line.starts_with('#'))
@@ -130,7 +132,7 @@ pub(crate) fn parse_requirement(
                     })
                     .collect::<Vec<_>>()
                     .join(" ");
-                NodeRequirement::Range(Range::parse(&cleaned).map_err(|_| {
+                NodeRequirement::Range(parse_range(&cleaned).ok_or_else(|| {
                     NodeVersionError::InvalidRange(origin.clone(), text.to_string())
                 })?)
             }
@@ -141,6 +143,16 @@ pub(crate) fn parse_requirement(
         origin,
         written: text.to_string(),
     })
+}
+
+/// `Range::parse`, with its panics (node-semver 2 hits `unreachable!` on `=x`, `=*`, `~x`, …)
+/// turned into `None` like any other invalid range. The panic message is kept out of the log.
+fn parse_range(text: &str) -> Option<Range> {
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| Range::parse(text));
+    std::panic::set_hook(previous_hook);
+    result.ok()?.ok()
 }
 
 /// Picks the newest artifact satisfying the requirement. `artifacts` is newest first.
@@ -216,6 +228,20 @@ mod tests {
     }
 
     #[test]
+    fn ranges_that_panic_node_semver_are_invalid() {
+        for text in ["=x", "=*", "~x", "~*", "=X", "=x.1", " =x ", "1 || =*"] {
+            assert!(
+                matches!(
+                    parse_requirement(text, NodeVersionOrigin::EnginesNode),
+                    Err(NodeVersionError::InvalidRange(NodeVersionOrigin::EnginesNode, ref written)) if written == text
+                ),
+                "{text}"
+            );
+        }
+        assert!(parse_requirement("1.x", NodeVersionOrigin::EnginesNode).is_ok());
+    }
+
+    #[test]
     fn reads_engines_then_files() {
         let dir = std::env::temp_dir().join(format!("assetpack-nodever-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -227,7 +253,7 @@ mod tests {
             read_requested_node(&dir, None).unwrap().origin,
             NodeVersionOrigin::File(NODE_VERSION_FILE)
         );
-        std::fs::write(dir.join(NVMRC), "# pinned\n\nlts/krypton\n").unwrap();
+        std::fs::write(dir.join(NVMRC), "\u{feff}# pinned\n\nlts/krypton\n").unwrap();
         let nvmrc = read_requested_node(&dir, None).unwrap();
         assert_eq!(nvmrc.origin, NodeVersionOrigin::File(NVMRC));
         assert_eq!(nvmrc.written, "lts/krypton");

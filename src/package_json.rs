@@ -68,6 +68,8 @@ pub(crate) fn read(app_dir: &Path) -> Result<Option<PackageJson>, PackageJsonErr
 /// # Errors
 /// A message for people when the text isn't a JSON object.
 pub(crate) fn parse(contents: &str) -> Result<PackageJson, String> {
+    // A leading UTF-8 BOM is ignored, as npm does.
+    let contents = contents.strip_prefix('\u{feff}').unwrap_or(contents);
     let value: Value = serde_json::from_str(contents).map_err(|error| error.to_string())?;
     let Value::Object(object) = value else {
         return Err("the top level must be a JSON object ({ ... })".to_string());
@@ -132,6 +134,14 @@ mod tests {
         assert_eq!(package.engines_node.as_deref(), Some(">=22"));
         assert_eq!(package.package_manager.as_deref(), Some("pnpm@9.15.0"));
         assert!(parse("{}").unwrap().scripts.is_empty());
+        assert_eq!(
+            parse("\u{feff}{\"engines\": {\"node\": \"24\"}}")
+                .unwrap()
+                .engines_node
+                .as_deref(),
+            Some("24"),
+            "a UTF-8 BOM is ignored"
+        );
     }
 
     #[test]

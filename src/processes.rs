@@ -13,6 +13,8 @@ pub(crate) enum ProcfileError {
     Read(std::io::Error),
     /// `(line number, line)` of a line that isn't `<type>: <command>` with a valid type name.
     InvalidLine(usize, String),
+    /// `(process type, first line number, repeated line number)`.
+    Duplicate(String, usize, usize),
 }
 
 /// Where the processes came from, for the log.
@@ -25,12 +27,16 @@ pub(crate) enum ProcessSource {
     None,
 }
 
-/// Parses a Procfile into `(type, command)` pairs, in file order.
+/// Parses a Procfile into `(type, command)` pairs, in file order. A leading UTF-8 BOM is
+/// ignored.
 ///
 /// # Errors
-/// [`ProcfileError::InvalidLine`] for a malformed line.
+/// [`ProcfileError::InvalidLine`] for a malformed line, [`ProcfileError::Duplicate`] for a
+/// process type defined twice.
 pub(crate) fn parse_procfile(contents: &str) -> Result<Vec<(String, String)>, ProcfileError> {
+    let contents = contents.strip_prefix('\u{feff}').unwrap_or(contents);
     let mut entries = Vec::new();
+    let mut first_lines: Vec<usize> = Vec::new();
     for (index, line) in contents.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -42,7 +48,15 @@ pub(crate) fn parse_procfile(contents: &str) -> Result<Vec<(String, String)>, Pr
         if command.is_empty() || name.parse::<ProcessType>().is_err() {
             return Err(invalid());
         }
+        if let Some(position) = entries.iter().position(|(seen, _)| seen == name) {
+            return Err(ProcfileError::Duplicate(
+                name.to_string(),
+                first_lines[position],
+                index + 1,
+            ));
+        }
         entries.push((name.to_string(), command.to_string()));
+        first_lines.push(index + 1);
     }
     Ok(entries)
 }
@@ -151,6 +165,18 @@ mod tests {
             parse_procfile("web:"),
             Err(ProcfileError::InvalidLine(1, _))
         ));
+    }
+
+    #[test]
+    fn procfile_duplicates_are_errors_and_a_bom_is_ignored() {
+        assert!(matches!(
+            parse_procfile("web: a\nworker: b\n\nweb: c\n"),
+            Err(ProcfileError::Duplicate(ref name, 1, 4)) if name == "web"
+        ));
+        assert_eq!(
+            parse_procfile("\u{feff}web: gunicorn app:app\n").unwrap(),
+            [("web".to_string(), "gunicorn app:app".to_string())]
+        );
     }
 
     #[test]

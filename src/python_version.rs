@@ -242,8 +242,11 @@ fn read_optional(
 }
 
 /// Meaningful lines: trimmed, without blanks and `#` comments; control characters shown as `�`.
+/// A leading UTF-8 BOM (as some Windows editors write) is ignored.
 fn version_lines(contents: &str) -> Vec<String> {
     contents
+        .strip_prefix('\u{feff}')
+        .unwrap_or(contents)
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
@@ -454,6 +457,17 @@ mod tests {
             }
         );
         assert_eq!(parse_python_version_file("3.11.2").unwrap().patch, Some(2));
+        assert_eq!(
+            parse_python_version_file("\u{feff}3.11.2\r\n")
+                .unwrap()
+                .patch,
+            Some(2),
+            "a UTF-8 BOM is ignored"
+        );
+        assert_eq!(
+            parse_runtime_txt("\u{feff}python-3.12.1").unwrap().minor,
+            12
+        );
         for bad in [
             "3",
             "python-3.12",

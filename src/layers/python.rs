@@ -34,6 +34,9 @@ struct PythonLayerMetadata {
     distro_version: String,
 }
 
+/// Set to `true` to refuse runtime archives that the inventory has no sha256 for.
+pub(crate) const REQUIRE_CHECKSUMS_ENV_VAR: &str = "BP_REQUIRE_CHECKSUMS";
+
 /// Errors of the python layer.
 #[derive(Debug)]
 pub(crate) enum PythonLayerError {
@@ -41,6 +44,19 @@ pub(crate) enum PythonLayerError {
         version: String,
         error: ArchiveError,
     },
+    /// The inventory has no sha256 for the archive and [`REQUIRE_CHECKSUMS_ENV_VAR`] is true.
+    Unverified { version: String, url: String },
+}
+
+/// Whether [`REQUIRE_CHECKSUMS_ENV_VAR`] is set to a true value (`true`, `1`, `yes`).
+fn checksums_required(env: &Env) -> bool {
+    env.get_string_lossy(REQUIRE_CHECKSUMS_ENV_VAR)
+        .is_some_and(|value| {
+            matches!(
+                value.trim().to_ascii_lowercase().as_str(),
+                "true" | "1" | "yes"
+            )
+        })
 }
 
 /// Installs (or reuses) the runtime for `artifact`; applies the layer env to `env` and
@@ -55,6 +71,13 @@ pub(crate) fn install_python(
     artifact: &Artifact,
     mirror_base_url: Option<&str>,
 ) -> libcnb::Result<PathBuf, BuildpackError> {
+    let url = inventory::download_url(artifact, mirror_base_url);
+    if artifact.sha256.is_none() && checksums_required(env) {
+        Err(PythonLayerError::Unverified {
+            version: artifact.version.to_string(),
+            url: crate::download::redact(&url),
+        })?;
+    }
     let metadata = PythonLayerMetadata {
         python_version: artifact.version.to_string(),
         archive_sha256: artifact.sha256.clone(),
@@ -97,9 +120,22 @@ pub(crate) fn install_python(
                 }
                 EmptyLayerCause::NewlyCreated => {}
             }
+            if artifact.sha256.is_none() {
+                output::warning(
+                    "Installing an unverified Python archive",
+                    format!(
+                        "The buildpack's inventory has no sha256 for {}, so its integrity \
+                         can't be checked: whoever controls the download (or a mirror) controls \
+                         the Python runtime. Use an inventory with checksums (archives built by \
+                         builds/ always have one), or set {REQUIRE_CHECKSUMS_ENV_VAR}=true to \
+                         refuse unverified archives.",
+                        crate::download::redact(&url)
+                    ),
+                );
+            }
             install_runtime_archive(
                 &format!("Python {}", artifact.version),
-                &inventory::download_url(artifact, mirror_base_url),
+                &url,
                 artifact.sha256.as_deref(),
                 archive::Format::PYTHON,
                 &layer.path(),
@@ -174,6 +210,21 @@ mod tests {
             arch: "amd64".into(),
             distro_name: "debian".into(),
             distro_version: "12".into(),
+        }
+    }
+
+    #[test]
+    fn checksums_are_required_only_when_asked() {
+        let mut env = Env::new();
+        assert!(!checksums_required(&env));
+        for (value, required) in [
+            ("true", true),
+            ("TRUE ", true),
+            ("1", true),
+            ("false", false),
+        ] {
+            env.insert(REQUIRE_CHECKSUMS_ENV_VAR, value);
+            assert_eq!(checksums_required(&env), required, "{value}");
         }
     }
 
