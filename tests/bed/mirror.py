@@ -7,6 +7,9 @@ usage: mirror.py --root DIR [--port 0] [--port-file FILE]
   regular file, 400 for paths escaping DIR, 405 for other methods).
 - GET /truncated/<path> serves DIR/<path> but sends only the first half of the body while
   announcing the full Content-Length, then closes the connection (a cut download).
+- GET /redirect/<path> answers 302 with Location /<path> (a redirect on the same mirror).
+- GET /redirect-to-http/<path> answers 302 with Location http://example.invalid/<path> (a
+  redirect to plain http on a host that isn't loopback, which downloads must refuse).
 - Prints "listening on http://127.0.0.1:PORT" on stdout once it accepts connections and, with
   --port-file, writes PORT to FILE (atomically: written to FILE.tmp, then renamed).
 - Logs one line per request to stderr.  Stops on SIGTERM/SIGINT.
@@ -21,6 +24,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TRUNCATED = "/truncated/"
+REDIRECTS = {"/redirect/": "", "/redirect-to-http/": "http://example.invalid"}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -55,7 +59,20 @@ class Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(data)
 
+    def redirect(self, body):
+        path = urllib.parse.urlsplit(self.path).path
+        for prefix, target in REDIRECTS.items():
+            if path.startswith(prefix):
+                self.send_response(302)
+                self.send_header("Location", target + "/" + path[len(prefix):])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
+        return False
+
     def serve(self, body):
+        if self.redirect(body):
+            return
         full, truncated, code = self.resolve()
         if full is None:
             self.send_plain(code, "not found" if code == 404 else "bad request", body)

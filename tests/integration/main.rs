@@ -19,5 +19,6 @@ mod package_manager_support;
 mod poetry_test;
 mod python_version_test;
 mod real_apps_test;
+mod security_test;
 mod staticfiles_test;
 mod uv_test;
