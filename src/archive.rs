@@ -157,10 +157,14 @@ impl ArchiveError {
     pub(crate) fn is_retryable(&self) -> bool {
         match self {
             Self::HttpStatus { status, .. } => *status >= 500 || matches!(status, 408 | 429),
+            // TLS failures (e.g. an unknown certificate issuer) come as InvalidData: final.
+            Self::Transport {
+                error: ureq::Error::Io(error),
+                ..
+            } => error.kind() != io::ErrorKind::InvalidData,
             Self::Transport { error, .. } => matches!(
                 error,
-                ureq::Error::Io(_)
-                    | ureq::Error::Timeout(_)
+                ureq::Error::Timeout(_)
                     | ureq::Error::HostNotFound
                     | ureq::Error::ConnectionFailed
                     | ureq::Error::Protocol(_)

@@ -464,6 +464,28 @@ mod tests {
         .err()
         .unwrap();
         assert!(error.is_retryable());
+        let tls = ArchiveError::Transport {
+            url: String::new(),
+            error: ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, "UnknownIssuer")),
+        };
+        assert!(!tls.is_retryable(), "a certificate error is final");
+    }
+
+    /// Needs the network: on a network whose TLS proxy only the system's CA store trusts,
+    /// this fails with ureq's bundled roots.
+    #[test]
+    #[ignore = "needs network access to pypi.org"]
+    fn fetches_over_https_with_the_system_ca_store() {
+        let mut fetched = fetch(
+            &agent(IDLE_READ_TIMEOUT),
+            "https://pypi.org/simple/pip/",
+            &temp_dir(),
+            MAX_DOWNLOAD_BYTES,
+        )
+        .unwrap();
+        let mut body = String::new();
+        fetched.file.read_to_string(&mut body).unwrap();
+        assert!(body.contains("pip-"), "{body}");
     }
 
     #[test]
