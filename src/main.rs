@@ -9,6 +9,7 @@
 
 mod archive;
 mod command;
+mod committed_venv;
 mod detect;
 mod django;
 mod errors;
@@ -155,6 +156,7 @@ impl Buildpack for PythonBuildpack {
             "Using {package_manager} (found {})",
             package_manager.file()
         ));
+        committed_venv::warn_if_committed(&context.app_dir);
 
         output::header("Determining the Python version");
         let inventory = inventory::read_inventory(&context.buildpack_dir)?;

@@ -10,6 +10,7 @@
 
 mod support;
 
+mod committed_venv_test;
 mod django_test;
 mod download_test;
 mod flask_test;
