@@ -44,35 +44,35 @@ pub(crate) fn warning(found: &[PathBuf]) -> Option<(String, String)> {
         .filter(|dir| *dir != Path::new("."))
         .map(|dir| format!("{}/", dir.display()))
         .collect();
-    let mut body = String::new();
+    let mut lines = Vec::new();
     if !subdirs.is_empty() {
-        body.push_str(&format!(
-            "The app contains a virtual environment ({PYVENV_CFG} found): {}.\n",
+        lines.push(format!(
+            "The app contains a virtual environment ({PYVENV_CFG} found): {}.",
             subdirs.join(", ")
         ));
     }
     if root {
-        body.push_str(&format!(
-            "The app's root directory is itself a virtual environment ({PYVENV_CFG} found).\n"
+        lines.push(format!(
+            "The app's root directory is itself a virtual environment ({PYVENV_CFG} found)."
         ));
     }
-    body.push_str(
+    lines.push(
         "It was made on another machine and can't work in the image, so the buildpack ignores \
          it: the app runs in the buildpack's own virtual environment (PATH and VIRTUAL_ENV point \
-         there), with the dependencies from the package manager's file.\n",
+         there), with the dependencies from the package manager's file."
+            .to_string(),
     );
-    if subdirs.is_empty() {
-        body.push_str(&format!(
+    lines.push(match subdirs.first() {
+        None => format!(
             "Build from the project directory instead, or delete {PYVENV_CFG}, bin/ and lib/ \
              from the app."
-        ));
-    } else {
-        let first = &subdirs[0];
-        body.push_str(&format!(
+        ),
+        Some(first) => format!(
             "Keep it out of the app: add '{first}' to .gitignore (and 'git rm -r --cached \
              {first}'), or exclude it in project.toml:\n  [io.buildpacks]\n  exclude = [\"{first}\"]"
-        ));
-    }
+        ),
+    });
+    let body = lines.join("\n");
     Some((
         "A committed virtual environment is ignored".to_string(),
         body,

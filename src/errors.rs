@@ -73,6 +73,7 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
         BuildpackError::Django(error) => crate::django::errors::render(error),
+        BuildpackError::WebConcurrency(error) => crate::web_concurrency::render_error(error),
     }
 }
 

@@ -27,6 +27,7 @@ mod pinned_version;
 mod processes;
 mod python_version;
 mod requirements_txt;
+mod web_concurrency;
 
 use crate::django::DjangoError;
 use crate::hooks::{Hook, HookError};
@@ -48,7 +49,7 @@ use libcnb::data::launch::LaunchBuilder;
 use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
-use libcnb::{Buildpack, Env, buildpack_main};
+use libcnb::{Buildpack, Env};
 use std::path::Path;
 use std::time::Instant;
 
@@ -78,6 +79,8 @@ pub(crate) enum BuildpackError {
     NodejsLayer(NodejsLayerError),
     NodeModulesLayer(NodeModulesLayerError),
     Hook(HookError),
+    /// The exec.d program for `WEB_CONCURRENCY` couldn't be set up.
+    WebConcurrency(std::io::Error),
 }
 
 macro_rules! into_libcnb_error {
@@ -243,6 +246,7 @@ impl Buildpack for PythonBuildpack {
 
         output::header("Setting launch processes");
         let processes = launch_processes(&context.app_dir, &venv)?;
+        web_concurrency::add_exec_d_layer(&context)?;
         output::done("Build complete", build_started);
 
         BuildResultBuilder::new()
@@ -375,4 +379,13 @@ fn install_package_manager(
     }
 }
 
-buildpack_main!(PythonBuildpack);
+/// The buildpack binary is also the launch-time exec.d program that sets `WEB_CONCURRENCY`
+/// (see `web_concurrency`), chosen by the name it is started as; otherwise libcnb dispatches
+/// on `bin/detect` / `bin/build`.
+fn main() {
+    if web_concurrency::invoked_as_exec_d(std::env::args_os().next().as_deref()) {
+        web_concurrency::exec_d_main();
+    } else {
+        libcnb::libcnb_runtime(&PythonBuildpack);
+    }
+}

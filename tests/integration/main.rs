@@ -22,3 +22,4 @@ mod python_version_test;
 mod real_apps_test;
 mod staticfiles_test;
 mod uv_test;
+mod web_concurrency_test;
