@@ -3,6 +3,7 @@
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, CommandErrorKind};
 use crate::hooks::{Hook, HookError};
+use crate::install_groups::INSTALL_GROUPS_ENV_VAR;
 use crate::inventory::InventoryError;
 use crate::layers::node_deps::NodeModulesLayerError;
 use crate::layers::nodejs::NodejsLayerError;
@@ -529,6 +530,7 @@ fn render_tool(error: &ToolLayerError) -> (String, String) {
 
 fn render_venv(error: &VenvLayerError) -> (String, String) {
     match error {
+        VenvLayerError::InstallGroups(error) => crate::install_groups::render(error),
         VenvLayerError::Fingerprint(error) => (
             "Unable to read the requirements file".into(),
             formatdoc! {"
@@ -550,9 +552,11 @@ fn render_venv(error: &VenvLayerError) -> (String, String) {
                 uv's output above says why.
                 If it says the lockfile needs to be updated, uv.lock no longer matches
                 pyproject.toml: run 'uv lock' in the app directory, commit uv.lock, and build
-                again. Otherwise fix what uv reports (a package or version that doesn't exist,
-                or one that doesn't support this Python version), then build again (set
-                {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
+                again. If it says a group isn't defined, add it to [dependency-groups] in
+                pyproject.toml or remove it from {INSTALL_GROUPS_ENV_VAR}. Otherwise fix what uv
+                reports (a package or version that doesn't exist, or one that doesn't support
+                this Python version), then build again (set {REINSTALL_ENV_VAR}=true to force a
+                clean reinstall).",
                 details = command_details(error)
             },
         ),
@@ -563,6 +567,7 @@ fn render_venv(error: &VenvLayerError) -> (String, String) {
                 Poetry's output above says why.
                 If it says pyproject.toml changed since poetry.lock was last generated, run
                 'poetry lock' in the app directory, commit poetry.lock, and build again.
+                If it names a group that doesn't exist, fix {INSTALL_GROUPS_ENV_VAR}.
                 Otherwise fix what Poetry reports, then build again (set
                 {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
                 details = command_details(error)

@@ -14,6 +14,7 @@ mod detect;
 mod django;
 mod errors;
 mod hooks;
+mod install_groups;
 mod inventory;
 mod layers;
 mod node_build;

@@ -14,6 +14,7 @@ mod committed_venv_test;
 mod django_test;
 mod download_test;
 mod flask_test;
+mod install_groups_test;
 mod layer_cache_test;
 mod node_test;
 mod package_manager_support;
