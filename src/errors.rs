@@ -173,6 +173,7 @@ fn render_requested_version(error: &RequestedVersionError) -> (String, String) {
                 "pyproject.toml isn't valid TOML, so its requires-python can't be read:\n{error}\nFix the syntax error shown above."
             ),
         ),
+        RequestedVersionError::Pipfile(error) => crate::pipenv::render_pipfile_error(error),
         RequestedVersionError::InvalidRequiresPython(text, error) => (
             "Invalid requires-python in pyproject.toml".into(),
             format!(
@@ -464,6 +465,7 @@ fn render_package_manager(error: &PackageManagerError) -> (String, String) {
                 Add the one for your package manager, for example:
                   uv lock                          (uv: writes uv.lock from pyproject.toml)
                   poetry lock                      (Poetry: writes poetry.lock)
+                  pipenv lock                      (Pipenv: writes Pipfile.lock)
                   pip freeze > requirements.txt    (pip)
                 and commit it. If the file exists, check it isn't in a subdirectory, misspelled,
                 or excluded from the build by .gitignore or project.toml.",
@@ -489,6 +491,8 @@ fn render_package_manager(error: &PackageManagerError) -> (String, String) {
                 unset it."
             },
         ),
+        PackageManagerError::PipfileWithoutLock => crate::pipenv::render_pipfile_without_lock(),
+        PackageManagerError::LockWithoutPipfile => crate::pipenv::render_lock_without_pipfile(),
         PackageManagerError::Io(name, error) => (
             "Unable to inspect the app directory".into(),
             format!("Checking the app's root directory for {name} failed: {error}\n\n{BUG_REPORT}"),
@@ -531,6 +535,9 @@ fn render_tool(error: &ToolLayerError) -> (String, String) {
 fn render_venv(error: &VenvLayerError) -> (String, String) {
     match error {
         VenvLayerError::InstallGroups(error) => crate::install_groups::render(error),
+        VenvLayerError::PipenvInstall(error) => {
+            crate::pipenv::render_install_error(&command_details(error))
+        }
         VenvLayerError::Fingerprint(error) => (
             "Unable to read the requirements file".into(),
             formatdoc! {"

@@ -25,6 +25,7 @@ mod output;
 mod package_json;
 mod package_manager;
 mod pinned_version;
+mod pipenv;
 mod processes;
 mod python_version;
 mod requirements_txt;
@@ -40,7 +41,7 @@ use crate::layers::tool::{Tool, ToolLayerError};
 use crate::layers::venv::VenvLayerError;
 use crate::node_tools::NodeToolsError;
 use crate::package_manager::{PackageManager, PackageManagerError};
-use crate::pinned_version::{PIP_VERSION, POETRY_VERSION, UV_VERSION};
+use crate::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
 use crate::processes::{ProcessSource, ProcfileError};
 use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
 use indoc::formatdoc;
@@ -321,6 +322,7 @@ fn install_package_manager(
         PackageManager::Pip => &["pip", "pip-cache"],
         PackageManager::Uv | PackageManager::UvPip => &["uv", "uv-cache"],
         PackageManager::Poetry => &["poetry", "poetry-cache"],
+        PackageManager::Pipenv => &["pipenv", "pipenv-cache"],
     };
     layers::tool::remove_unused_layers(
         &context.layers_dir,
@@ -374,6 +376,25 @@ fn install_package_manager(
                 layer_name!("poetry-cache"),
                 "POETRY_CACHE_DIR",
                 "Poetry cache",
+            )
+            .map(|_| ())
+        }
+        PackageManager::Pipenv => {
+            let tool = Tool {
+                layer: layer_name!("pipenv"),
+                package: "pipenv",
+                version: PIPENV_VERSION,
+                env: pipenv::PIPENV_ENV,
+                env_defaults: &[],
+            };
+            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            layers::pip_cache::prepare_cache(
+                context,
+                env,
+                ("Python version", &python_version),
+                layer_name!("pipenv-cache"),
+                "PIPENV_CACHE_DIR",
+                "Pipenv cache",
             )
             .map(|_| ())
         }

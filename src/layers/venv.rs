@@ -67,6 +67,8 @@ pub(crate) enum VenvLayerError {
     PoetrySync(CommandError),
     /// `uv pip install -r requirements.txt` failed (`BP_PIP_INSTALLER=uv`).
     UvPipInstall(CommandError),
+    /// `pipenv install --deploy` failed (its output is streamed above the error).
+    PipenvInstall(CommandError),
     /// `BP_INSTALL_GROUPS` is invalid, or names a pip group without its file.
     InstallGroups(InstallGroupsError),
 }
@@ -246,6 +248,24 @@ fn run_package_manager(
             shown_as,
         )
         .map_err(VenvLayerError::PoetrySync),
+        PackageManager::Pipenv => command::run_streamed(
+            command::command("pipenv", env)
+                .args(["install", "--deploy"])
+                .args(crate::pipenv::group_args(groups))
+                // Pipenv installs into the active virtual environment: ours.
+                .env("VIRTUAL_ENV", venv)
+                .env_remove("PIPENV_IGNORE_VIRTUALENVS")
+                .env_remove("PIPENV_ACTIVE")
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::PipenvInstall)
+        .map(|()| {
+            output::info(format!(
+                "Installed: {}",
+                crate::pipenv::installed_distributions(venv).join(", ")
+            ));
+        }),
     }
 }
 
@@ -275,6 +295,10 @@ pub(crate) fn install_command(package_manager: PackageManager, groups: &[String]
         ),
         PackageManager::Poetry => format!("poetry sync --only {}", poetry_groups(groups)),
         PackageManager::UvPip => format!("uv pip install -r requirements.txt{}", pip_files()),
+        PackageManager::Pipenv => std::iter::once("pipenv install --deploy".to_string())
+            .chain(crate::pipenv::group_args(groups))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -284,6 +308,7 @@ fn fingerprint_inputs(package_manager: PackageManager) -> &'static str {
         PackageManager::Pip | PackageManager::UvPip => "requirements.txt",
         PackageManager::Uv => "uv.lock, pyproject.toml",
         PackageManager::Poetry => "poetry.lock, pyproject.toml",
+        PackageManager::Pipenv => "Pipfile.lock, Pipfile",
     }
 }
 
@@ -316,8 +341,13 @@ fn dependencies_fingerprint(
         combined.sha256 = format!("{:x}", hasher.finalize());
         return Ok(combined);
     }
+    let companion = if package_manager == PackageManager::Pipenv {
+        crate::pipenv::PIPFILE
+    } else {
+        "pyproject.toml"
+    };
     let mut hasher = Sha256::new();
-    for name in [package_manager.file(), "pyproject.toml"] {
+    for name in [package_manager.file(), companion] {
         let path = app_dir.join(name);
         let contents = std::fs::read(&path).map_err(|error| FingerprintError { path, error })?;
         hasher.update(name.as_bytes());
@@ -381,6 +411,7 @@ fn discard_reasons(
             PackageManager::Uv | PackageManager::Poetry => {
                 format!("{} or pyproject.toml has changed", package_manager.file())
             }
+            PackageManager::Pipenv => "Pipfile.lock or Pipfile has changed".to_string(),
         });
     }
     if !fingerprint.local_path_lines.is_empty() {

@@ -18,6 +18,7 @@ mod install_groups_test;
 mod layer_cache_test;
 mod node_test;
 mod package_manager_support;
+mod pipenv_test;
 mod poetry_test;
 mod python_version_test;
 mod real_apps_test;
