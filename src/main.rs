@@ -27,6 +27,7 @@ mod package_manager;
 mod pinned_version;
 mod pipenv;
 mod processes;
+mod project_toml;
 mod python_version;
 mod requirements_txt;
 mod web_concurrency;
