@@ -1,11 +1,12 @@
 //! `assetpack/python`: a Cloud Native Buildpack that builds Python web apps.
 //!
 //! `build()` is a straight line: choose the package manager and the Python version → `python`
-//! layer → the package manager's tool layer (`pip`, `uv` or `poetry`) and cache layer →
-//! Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer →
-//! `node_modules` layer and `package.json` build scripts → Django static files →
-//! `bin/post_compile` → launch processes. Each layer lives in `src/layers/`; all user-facing
-//! error text is rendered in `src/errors.rs`.
+//! layer → the package manager's tool layer (`pip`, `uv`, `poetry` or `pipenv`) and cache
+//! layer → Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer
+//! → `node_modules` layer and `package.json` build scripts → Django static files →
+//! `bin/post_compile` → launch processes and the `web-concurrency` exec.d layer. Each layer
+//! lives in `src/layers/`; user-facing error text is rendered in `src/errors.rs` (or next to
+//! the code of newer features: `pipenv.rs`, `install_groups.rs`, `web_concurrency.rs`).
 
 mod archive;
 mod command;
