@@ -128,6 +128,23 @@ mod tests {
     }
 
     #[test]
+    fn errors_name_the_group_and_the_fix() {
+        let (title, body) = render(&InstallGroupsError::InvalidName("a b".into()));
+        assert_eq!(title, "Invalid BP_INSTALL_GROUPS");
+        assert!(body.contains("'a b'") && body.contains("BP_INSTALL_GROUPS=test,docs"));
+        let (title, body) = render(&InstallGroupsError::MissingRequirementsFile(
+            "test".into(),
+            "requirements-test.txt".into(),
+        ));
+        assert_eq!(title, "No requirements file for the group 'test'");
+        assert!(body.contains("Add requirements-test.txt"), "{body}");
+        assert!(
+            body.contains("or remove 'test' from BP_INSTALL_GROUPS"),
+            "{body}"
+        );
+    }
+
+    #[test]
     fn pip_groups_need_their_file() {
         let dir = std::env::temp_dir().join(format!("assetpack-groups-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

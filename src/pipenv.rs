@@ -274,6 +274,42 @@ mod tests {
     }
 
     #[test]
+    fn errors_say_what_happened_and_the_fix() {
+        let (title, body) = render_pipfile_without_lock();
+        assert_eq!(title, "Pipfile.lock not found");
+        assert!(body.contains("Run 'pipenv lock' in the app directory, commit Pipfile.lock"));
+        let (title, body) = render_lock_without_pipfile();
+        assert_eq!(title, "Pipfile not found");
+        assert!(body.contains("Commit the Pipfile"), "{body}");
+        let (title, body) = render_install_error("'pipenv install --deploy' failed (exit 1).");
+        assert_eq!(title, "Unable to install dependencies with Pipenv");
+        assert!(body.starts_with("'pipenv install --deploy' failed (exit 1).\n"));
+        assert!(body.contains("run 'pipenv lock' in the app directory, commit Pipfile.lock"));
+        let request = |minor, patch| VersionRequest {
+            major: 3,
+            minor,
+            patch,
+        };
+        let (title, body) = render_pipfile_error(&PipfileError::Disagree(
+            VersionOrigin::PythonVersionFile,
+            request(11, None),
+            "python_full_version",
+            request(13, Some(5)),
+        ));
+        assert_eq!(
+            title,
+            ".python-version and Pipfile name different Python versions"
+        );
+        assert!(
+            body.starts_with(
+                ".python-version asks for Python 3.11, but [requires] python_full_version in \
+                 the Pipfile is 3.13.5;"
+            ),
+            "{body}"
+        );
+    }
+
+    #[test]
     fn groups_become_dev_or_categories() {
         assert!(group_args(&[]).is_empty());
         assert_eq!(group_args(&["dev".into()]), ["--dev"]);
