@@ -110,3 +110,24 @@ fn uv_install_groups() {
         .assert_not_contains(" + pytest");
     assert!(!imports(&workspace, "pytest"));
 }
+
+#[test]
+#[ignore = "integration test"]
+fn poetry_install_groups() {
+    let mirror = Mirror::start(&archives_dir());
+    let buildpack = package_buildpack("groups-poetry", &test_inventory());
+    let app = App::from_fixture("poetry_app", "groups-poetry");
+    let mut workspace = Workspace::new("groups-poetry");
+    let env = [
+        ("BP_PYTHON_MIRROR_URL", mirror.url.as_str()),
+        ("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"),
+        ("BP_INSTALL_GROUPS", "dev"),
+    ];
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_success()
+        .assert_contains("Running 'poetry sync --only main,dev'")
+        .assert_contains("Installing flask (3.1.3)")
+        .assert_contains("Installing pytest");
+    assert!(imports(&workspace, "pytest"));
+}
