@@ -96,3 +96,34 @@ fn broken_committed_venv_is_ignored_with_a_warning() {
         .assert_success()
         .assert_not_contains("A committed virtual environment");
 }
+
+/// uv and Pipenv both look for a `.venv` in the project by default; neither may use a committed
+/// one.
+#[test]
+#[ignore = "integration test"]
+fn broken_committed_venv_is_ignored_by_uv_and_pipenv() {
+    let mirror = Mirror::start(&archives_dir());
+    let buildpack = package_buildpack("committed-venv-tools", &test_inventory());
+    let env = [("BP_PYTHON_MIRROR_URL", mirror.url.as_str())];
+    for (fixture, tool) in [("uv_app", "uv sync"), ("pipenv_app", "pipenv install")] {
+        let name = format!("committed-venv-{fixture}");
+        let app = App::from_fixture(fixture, &name);
+        commit_broken_venv(&app, ".venv");
+        let mut workspace = Workspace::new(&name);
+        workspace
+            .build(&app, &buildpack, &env)
+            .assert_success()
+            .assert_contains("A committed virtual environment is ignored")
+            .assert_contains(&format!("Running '{tool}"));
+        let venv = workspace.dir.join("layers/assetpack_python/venv");
+        let json: serde_json::Value = serde_json::from_str(&workspace.get_from_web("/")).unwrap();
+        assert_eq!(json["prefix"], venv.to_str().unwrap(), "{fixture}");
+        // Nothing was installed into the committed venv.
+        let committed = workspace.dir.join("app/.venv/lib");
+        let entries: Vec<_> = std::fs::read_dir(&committed)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["python3.9"], "{fixture}");
+    }
+}
