@@ -85,17 +85,37 @@ fn pipenv_app_builds_serves_and_caches() {
             .success()
     );
 
+    // Another Pipfile category, with the dev packages.
+    let categories_env = [
+        ("BP_PYTHON_MIRROR_URL", mirror.url.as_str()),
+        ("BP_INSTALL_GROUPS", "docs,dev"),
+    ];
+    workspace
+        .build(&app, &buildpack, &categories_env)
+        .assert_success()
+        .assert_contains("BP_INSTALL_GROUPS has changed from dev to dev,docs")
+        .assert_contains(
+            "Running 'pipenv install --deploy --categories packages,dev-packages,docs'",
+        )
+        .assert_contains("idna 3.10");
+    assert!(
+        workspace
+            .run_in_image("python -c 'import six, idna, flask'")
+            .status
+            .success()
+    );
+
     // The Pipfile edited after locking: Pipenv's message, and how to fix it.
     let pipfile = std::fs::read_to_string(app.dir.join("Pipfile")).unwrap();
     app.write(
         "Pipfile",
-        &pipfile.replace("[dev-packages]", "idna = \"==3.10\"\n\n[dev-packages]"),
+        &pipfile.replace("[dev-packages]", "packaging = \"*\"\n\n[dev-packages]"),
     );
     workspace
         .build(&app, &buildpack, &env)
         .assert_failure()
         .assert_contains(
-            "Discarding cached virtual environment since:\n - BP_INSTALL_GROUPS has changed from dev to none\n - Pipfile.lock or Pipfile has changed",
+            "Discarding cached virtual environment since:\n - BP_INSTALL_GROUPS has changed from dev,docs to none\n - Pipfile.lock or Pipfile has changed",
         )
         .assert_contains("is out of")
         .assert_contains("[Error: Unable to install dependencies with Pipenv]")
