@@ -8,12 +8,15 @@
 //! exactly Pipfile.lock and aborts when the lock is out of date with the Pipfile or the
 //! Python version is wrong; it never writes the lock.
 
+use crate::command::{self, CommandError, CommandErrorKind};
 use crate::install_groups::INSTALL_GROUPS_ENV_VAR;
 use crate::layers::venv::REINSTALL_ENV_VAR;
+use crate::output;
 use crate::python_version::{VersionOrigin, VersionRequest, parse_version_parts};
 use indoc::formatdoc;
 use serde::Deserialize;
 use std::path::Path;
+use std::process::Command;
 
 /// The Pipfile, which Pipfile.lock is locked from.
 pub(crate) const PIPFILE: &str = "Pipfile";
@@ -107,6 +110,62 @@ pub(crate) fn group_args(groups: &[String]) -> Vec<String> {
             vec!["--categories".to_string(), categories.join(",")]
         }
     }
+}
+
+/// Runs `pipenv install` (`command`, shown as `shown_as`) with its output captured, then logs
+/// that output without Pipenv's Python tracebacks (lines such as `[DeployException]:   File …`,
+/// unwrapped thanks to a wide `COLUMNS`): its own message ("Your Pipfile.lock … is out of date")
+/// stays, followed by the buildpack's error.
+///
+/// # Errors
+/// [`CommandError`] (without the captured output, which is already in the log) when Pipenv
+/// can't start or fails.
+pub(crate) fn run_install(command: &mut Command, shown_as: &str) -> Result<(), CommandError> {
+    let result = command::run_captured(command.env("COLUMNS", "1000"), shown_as);
+    let captured = match &result {
+        Ok(captured)
+        | Err(CommandError {
+            kind: CommandErrorKind::Failed(_, Some(captured)),
+            ..
+        }) => Some(captured),
+        Err(_) => None,
+    };
+    if let Some(captured) = captured {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&captured.stdout),
+            String::from_utf8_lossy(&captured.stderr)
+        );
+        let shown = without_tracebacks(&text);
+        if !shown.is_empty() {
+            output::info(shown);
+        }
+    }
+    result.map(|_| ()).map_err(|error| match error.kind {
+        CommandErrorKind::Failed(status, _) => CommandError {
+            command: error.command,
+            kind: CommandErrorKind::Failed(status, None),
+        },
+        kind @ CommandErrorKind::Spawn(_) => CommandError {
+            command: error.command,
+            kind,
+        },
+    })
+}
+
+/// `text` without the lines of Pipenv's tracebacks (`[SomethingException]: …`), trimmed.
+fn without_tracebacks(text: &str) -> String {
+    text.lines()
+        .filter(|line| {
+            !line.strip_prefix('[').is_some_and(|rest| {
+                rest.split_once("]:")
+                    .is_some_and(|(name, _)| name.ends_with("Exception") || name.ends_with("Error"))
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 /// The distributions installed in `venv` (`name version`, from the `*.dist-info` directories
@@ -307,6 +366,19 @@ mod tests {
             ),
             "{body}"
         );
+    }
+
+    #[test]
+    fn tracebacks_are_dropped() {
+        let text = "Your Pipfile.lock (aa) is out of date. Expected: (bb).\n\
+                    [DeployException]:   File \"/x/pipenv\", line 8, in <module>\n\
+                    [DeployException]:       sys.exit(cli())\n\
+                    ERROR:: Aborting deploy\n";
+        assert_eq!(
+            without_tracebacks(text),
+            "Your Pipfile.lock (aa) is out of date. Expected: (bb).\nERROR:: Aborting deploy"
+        );
+        assert_eq!(without_tracebacks("[packages] ok\n"), "[packages] ok");
     }
 
     #[test]

@@ -248,7 +248,7 @@ fn run_package_manager(
             shown_as,
         )
         .map_err(VenvLayerError::PoetrySync),
-        PackageManager::Pipenv => command::run_streamed(
+        PackageManager::Pipenv => crate::pipenv::run_install(
             command::command("pipenv", env)
                 .args(["install", "--deploy"])
                 .args(crate::pipenv::group_args(groups))

@@ -1,6 +1,6 @@
 //! Pipenv apps (Pipfile + Pipfile.lock) end to end: the Python version from the Pipfile, build,
-//! serve, launch-image contents, venv reuse keyed on the lockfile, `BP_INSTALL_GROUPS=dev`, and
-//! the errors for a missing or out-of-date lock.
+//! serve, launch-image contents, venv reuse keyed on the lockfile, `BP_INSTALL_GROUPS` (`dev`
+//! and a Pipfile category), and the errors for a missing or out-of-date lock.
 
 use crate::support::{
     App, Mirror, Workspace, archived_version, archives_dir, package_buildpack, test_inventory,
@@ -66,6 +66,38 @@ fn pipenv_app_builds_serves_and_caches() {
         .assert_not_contains("Running 'pipenv");
     assert_eq!(workspace.layer_sha("venv").unwrap(), venv_sha);
 
+    // The Pipfile edited after locking: Pipenv's message, and how to fix it.
+    let pipfile = std::fs::read_to_string(app.dir.join("Pipfile")).unwrap();
+    app.write(
+        "Pipfile",
+        &pipfile.replace("[dev-packages]", "packaging = \"*\"\n\n[dev-packages]"),
+    );
+    workspace
+        .build(&app, &buildpack, &env)
+        .assert_failure()
+        .assert_contains(
+            "Discarding cached virtual environment since:\n - Pipfile.lock or Pipfile has changed",
+        )
+        .assert_contains("Your Pipfile.lock (887f729a01a2b3e67fe450f20e4a98874da926de14767eabbcd6522597086f28) is out of date.")
+        .assert_contains("ERROR:: Aborting deploy\n\n[Error: Unable to install dependencies with Pipenv]")
+        .assert_not_contains("[DeployException]")
+        .assert_contains("[Error: Unable to install dependencies with Pipenv]")
+        .assert_contains("'pipenv install --deploy' failed (exit status: 1).")
+        .assert_contains(
+            "run 'pipenv lock' in the app directory, commit Pipfile.lock, and build again.",
+        );
+}
+
+#[test]
+#[ignore = "integration test"]
+fn pipenv_install_groups() {
+    let mirror = Mirror::start(&archives_dir());
+    let buildpack = package_buildpack("pipenv-groups", &test_inventory());
+    let env = [("BP_PYTHON_MIRROR_URL", mirror.url.as_str())];
+    let app = App::from_fixture("pipenv_app", "pipenv-groups");
+    let mut workspace = Workspace::new("pipenv-groups");
+    workspace.build(&app, &buildpack, &env).assert_success();
+
     // The dev packages on request.
     let dev_env = [
         ("BP_PYTHON_MIRROR_URL", mirror.url.as_str()),
@@ -104,25 +136,6 @@ fn pipenv_app_builds_serves_and_caches() {
             .status
             .success()
     );
-
-    // The Pipfile edited after locking: Pipenv's message, and how to fix it.
-    let pipfile = std::fs::read_to_string(app.dir.join("Pipfile")).unwrap();
-    app.write(
-        "Pipfile",
-        &pipfile.replace("[dev-packages]", "packaging = \"*\"\n\n[dev-packages]"),
-    );
-    workspace
-        .build(&app, &buildpack, &env)
-        .assert_failure()
-        .assert_contains(
-            "Discarding cached virtual environment since:\n - BP_INSTALL_GROUPS has changed from dev,docs to none\n - Pipfile.lock or Pipfile has changed",
-        )
-        .assert_contains("is out of")
-        .assert_contains("[Error: Unable to install dependencies with Pipenv]")
-        .assert_contains("'pipenv install --deploy' failed (exit status: 1).")
-        .assert_contains(
-            "run 'pipenv lock' in the app directory, commit Pipfile.lock, and build again.",
-        );
 }
 
 #[test]
