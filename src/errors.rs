@@ -3,6 +3,7 @@
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, CommandErrorKind};
 use crate::hooks::{Hook, HookError};
+use crate::install_groups::INSTALL_GROUPS_ENV_VAR;
 use crate::inventory::InventoryError;
 use crate::layers::node_deps::NodeModulesLayerError;
 use crate::layers::nodejs::NodejsLayerError;
@@ -82,6 +83,7 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
         BuildpackError::Django(error) => crate::django::errors::render(error),
+        BuildpackError::WebConcurrency(error) => crate::web_concurrency::render_error(error),
     }
 }
 
@@ -180,6 +182,7 @@ fn render_requested_version(error: &RequestedVersionError) -> (String, String) {
                 "pyproject.toml isn't valid TOML, so its requires-python can't be read:\n{error}\nFix the syntax error shown above."
             ),
         ),
+        RequestedVersionError::Pipfile(error) => crate::pipenv::render_pipfile_error(error),
         RequestedVersionError::InvalidRequiresPython(text, error) => (
             "Invalid requires-python in pyproject.toml".into(),
             format!(
@@ -492,6 +495,7 @@ fn render_package_manager(error: &PackageManagerError) -> (String, String) {
                 Add the one for your package manager, for example:
                   uv lock                          (uv: writes uv.lock from pyproject.toml)
                   poetry lock                      (Poetry: writes poetry.lock)
+                  pipenv lock                      (Pipenv: writes Pipfile.lock)
                   pip freeze > requirements.txt    (pip)
                 and commit it. If the file exists, check it isn't in a subdirectory, misspelled,
                 or excluded from the build by .gitignore or project.toml.",
@@ -517,6 +521,8 @@ fn render_package_manager(error: &PackageManagerError) -> (String, String) {
                 unset it."
             },
         ),
+        PackageManagerError::PipfileWithoutLock => crate::pipenv::render_pipfile_without_lock(),
+        PackageManagerError::LockWithoutPipfile => crate::pipenv::render_lock_without_pipfile(),
         PackageManagerError::Io(name, error) => (
             "Unable to inspect the app directory".into(),
             format!("Checking the app's root directory for {name} failed: {error}\n\n{BUG_REPORT}"),
@@ -558,6 +564,10 @@ fn render_tool(error: &ToolLayerError) -> (String, String) {
 
 fn render_venv(error: &VenvLayerError) -> (String, String) {
     match error {
+        VenvLayerError::InstallGroups(error) => crate::install_groups::render(error),
+        VenvLayerError::PipenvInstall(error) => {
+            crate::pipenv::render_install_error(&command_details(error))
+        }
         VenvLayerError::Fingerprint(error) => (
             "Unable to read the requirements file".into(),
             formatdoc! {"
@@ -579,9 +589,11 @@ fn render_venv(error: &VenvLayerError) -> (String, String) {
                 uv's output above says why.
                 If it says the lockfile needs to be updated, uv.lock no longer matches
                 pyproject.toml: run 'uv lock' in the app directory, commit uv.lock, and build
-                again. Otherwise fix what uv reports (a package or version that doesn't exist,
-                or one that doesn't support this Python version), then build again (set
-                {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
+                again. If it says a group isn't defined, add it to [dependency-groups] in
+                pyproject.toml or remove it from {INSTALL_GROUPS_ENV_VAR}. Otherwise fix what uv
+                reports (a package or version that doesn't exist, or one that doesn't support
+                this Python version), then build again (set {REINSTALL_ENV_VAR}=true to force a
+                clean reinstall).",
                 details = command_details(error)
             },
         ),
@@ -592,6 +604,7 @@ fn render_venv(error: &VenvLayerError) -> (String, String) {
                 Poetry's output above says why.
                 If it says pyproject.toml changed since poetry.lock was last generated, run
                 'poetry lock' in the app directory, commit poetry.lock, and build again.
+                If it names a group that doesn't exist, fix {INSTALL_GROUPS_ENV_VAR}.
                 Otherwise fix what Poetry reports, then build again (set
                 {REINSTALL_ENV_VAR}=true to force a clean reinstall).",
                 details = command_details(error)

@@ -11,6 +11,7 @@ mod inventory;
 mod node_inventory;
 mod node_version;
 mod package_json;
+mod pipfile;
 mod processes;
 mod python_version;
 mod requirements_txt;

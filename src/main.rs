@@ -1,19 +1,23 @@
 //! `assetpack/python`: a Cloud Native Buildpack that builds Python web apps.
 //!
 //! `build()` is a straight line: choose the package manager and the Python version → `python`
-//! layer → the package manager's tool layer (`pip`, `uv` or `poetry`) and cache layer →
-//! Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer →
-//! `node-deps` layer and `package.json` build scripts → Django static files →
-//! `bin/post_compile` → launch processes. Each layer lives in `src/layers/`; all user-facing
-//! error text is rendered in `src/errors.rs`.
+//! layer → the package manager's tool layer (`pip`, `uv`, `poetry` or `pipenv`) and cache
+//! layer → Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer
+//! → `node-deps` layer and `package.json` build scripts → Django static files →
+//! `bin/post_compile` → launch processes and the `web-concurrency` exec.d layer. Layers live
+//! in `src/layers/` (the staticfiles layer in `src/django/`); user-facing error text is rendered
+//! in `src/errors.rs` or next to the code that fails (`src/django/errors.rs`, `pipenv.rs`,
+//! `install_groups.rs`, `web_concurrency.rs`).
 
 mod archive;
 mod command;
+mod committed_venv;
 mod detect;
 mod django;
 mod download;
 mod errors;
 mod hooks;
+mod install_groups;
 mod inventory;
 mod layers;
 mod node_build;
@@ -24,9 +28,13 @@ mod output;
 mod package_json;
 mod package_manager;
 mod pinned_version;
+mod pipenv;
+mod pipfile;
 mod processes;
+mod project_toml;
 mod python_version;
 mod requirements_txt;
+mod web_concurrency;
 
 use crate::django::DjangoError;
 use crate::hooks::{Hook, HookError};
@@ -38,7 +46,7 @@ use crate::layers::tool::{Tool, ToolLayerError};
 use crate::layers::venv::VenvLayerError;
 use crate::node_tools::NodeToolsError;
 use crate::package_manager::{PackageManager, PackageManagerError};
-use crate::pinned_version::{PIP_VERSION, POETRY_VERSION, UV_VERSION};
+use crate::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
 use crate::processes::{ProcessSource, ProcfileError};
 use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
 use indoc::formatdoc;
@@ -48,7 +56,7 @@ use libcnb::data::launch::LaunchBuilder;
 use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
-use libcnb::{Buildpack, Env, buildpack_main};
+use libcnb::{Buildpack, Env};
 use std::path::Path;
 use std::time::Instant;
 
@@ -78,6 +86,8 @@ pub(crate) enum BuildpackError {
     NodejsLayer(NodejsLayerError),
     NodeModulesLayer(NodeModulesLayerError),
     Hook(HookError),
+    /// The exec.d program for `WEB_CONCURRENCY` couldn't be set up.
+    WebConcurrency(std::io::Error),
 }
 
 macro_rules! into_libcnb_error {
@@ -156,6 +166,7 @@ impl Buildpack for PythonBuildpack {
             "Using {package_manager} (found {})",
             package_manager.file()
         ));
+        committed_venv::warn_if_committed(&context.app_dir);
 
         output::header("Determining the Python version");
         let inventory = inventory::read_inventory(&context.buildpack_dir)?;
@@ -242,6 +253,7 @@ impl Buildpack for PythonBuildpack {
 
         output::header("Setting launch processes");
         let processes = launch_processes(&context.app_dir, &venv)?;
+        web_concurrency::add_exec_d_layer(&context)?;
         output::done("Build complete", build_started);
 
         BuildResultBuilder::new()
@@ -315,6 +327,7 @@ fn install_package_manager(
         PackageManager::Pip => &["pip", "pip-cache"],
         PackageManager::Uv | PackageManager::UvPip => &["uv", "uv-cache"],
         PackageManager::Poetry => &["poetry", "poetry-cache"],
+        PackageManager::Pipenv => &["pipenv", "pipenv-cache"],
     };
     layers::tool::remove_unused_layers(
         &context.layers_dir,
@@ -371,7 +384,35 @@ fn install_package_manager(
             )
             .map(|_| ())
         }
+        PackageManager::Pipenv => {
+            let tool = Tool {
+                layer: layer_name!("pipenv"),
+                package: "pipenv",
+                version: PIPENV_VERSION,
+                env: pipenv::PIPENV_ENV,
+                env_defaults: &[],
+            };
+            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            layers::pip_cache::prepare_cache(
+                context,
+                env,
+                ("Python version", &python_version),
+                layer_name!("pipenv-cache"),
+                "PIPENV_CACHE_DIR",
+                "Pipenv cache",
+            )
+            .map(|_| ())
+        }
     }
 }
 
-buildpack_main!(PythonBuildpack);
+/// The buildpack binary is also the launch-time exec.d program that sets `WEB_CONCURRENCY`
+/// (see `web_concurrency`), chosen by the name it is started as; otherwise libcnb dispatches
+/// on `bin/detect` / `bin/build`.
+fn main() {
+    if web_concurrency::invoked_as_exec_d(std::env::args_os().next().as_deref()) {
+        web_concurrency::exec_d_main();
+    } else {
+        libcnb::libcnb_runtime(&PythonBuildpack);
+    }
+}

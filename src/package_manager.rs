@@ -1,5 +1,6 @@
 //! Choosing the package manager from the files in the app's root directory:
-//! `requirements.txt` → pip, `uv.lock` → uv, `poetry.lock` → Poetry. Exactly one must exist.
+//! `requirements.txt` → pip, `uv.lock` → uv, `poetry.lock` → Poetry, `Pipfile.lock` → Pipenv.
+//! Exactly one must exist (a Pipfile without its lock is an error of its own).
 //! `BP_PIP_INSTALLER=uv` installs a requirements.txt app with uv's pip interface instead of pip.
 
 use std::fmt;
@@ -17,16 +18,19 @@ pub(crate) enum PackageManager {
     /// `uv pip install -r requirements.txt`, chosen with `BP_PIP_INSTALLER=uv`
     /// (<https://docs.astral.sh/uv/pip/>).
     UvPip,
+    /// `pipenv install --deploy` from `Pipfile.lock` (<https://pipenv.pypa.io/>).
+    Pipenv,
 }
 
 /// `BP_PIP_INSTALLER`: `pip` (the default) or `uv`, for requirements.txt apps.
 pub(crate) const PIP_INSTALLER_ENV_VAR: &str = "BP_PIP_INSTALLER";
 
 /// Every supported package manager, in the order files are looked for.
-pub(crate) const ALL: [PackageManager; 3] = [
+pub(crate) const ALL: [PackageManager; 4] = [
     PackageManager::Pip,
     PackageManager::Uv,
     PackageManager::Poetry,
+    PackageManager::Pipenv,
 ];
 
 impl PackageManager {
@@ -36,6 +40,7 @@ impl PackageManager {
             Self::Pip | Self::UvPip => "requirements.txt",
             Self::Uv => "uv.lock",
             Self::Poetry => "poetry.lock",
+            Self::Pipenv => crate::pipenv::PIPFILE_LOCK,
         }
     }
 
@@ -47,6 +52,7 @@ impl PackageManager {
             Self::Uv => "uv",
             Self::Poetry => "Poetry",
             Self::UvPip => "uv pip",
+            Self::Pipenv => "Pipenv",
         }
     }
 
@@ -76,6 +82,10 @@ pub(crate) enum PackageManagerError {
     Io(&'static str, std::io::Error),
     /// `BP_PIP_INSTALLER` is neither `pip` nor `uv`.
     InvalidPipInstaller(String),
+    /// A Pipfile without Pipfile.lock (and no other package manager's file).
+    PipfileWithoutLock,
+    /// Pipfile.lock without the Pipfile it was locked from.
+    LockWithoutPipfile,
 }
 
 /// Picks the package manager from the files in `app_dir`.
@@ -93,7 +103,17 @@ pub(crate) fn determine(app_dir: &Path) -> Result<PackageManager, PackageManager
             found.push(manager);
         }
     }
+    let exists = |name: &'static str| {
+        app_dir
+            .join(name)
+            .try_exists()
+            .map_err(|error| PackageManagerError::Io(name, error))
+    };
     match found.as_slice() {
+        [] if exists(crate::pipenv::PIPFILE)? => Err(PackageManagerError::PipfileWithoutLock),
+        [PackageManager::Pipenv] if !exists(crate::pipenv::PIPFILE)? => {
+            Err(PackageManagerError::LockWithoutPipfile)
+        }
         [] => Err(PackageManagerError::NoneFound),
         [manager] => Ok(*manager),
         _ => Err(PackageManagerError::Multiple(found)),
@@ -134,13 +154,30 @@ mod tests {
         assert_eq!(determine(&dir).unwrap(), PackageManager::Uv);
         std::fs::write(dir.join("requirements.txt"), "").unwrap();
         std::fs::write(dir.join("poetry.lock"), "").unwrap();
+        std::fs::write(dir.join("Pipfile.lock"), "").unwrap();
         match determine(&dir) {
             Err(PackageManagerError::Multiple(found)) => assert_eq!(found, ALL),
             other => panic!("{other:?}"),
         }
         std::fs::remove_file(dir.join("uv.lock")).unwrap();
         std::fs::remove_file(dir.join("requirements.txt")).unwrap();
+        std::fs::remove_file(dir.join("Pipfile.lock")).unwrap();
         assert_eq!(determine(&dir).unwrap(), PackageManager::Poetry);
+
+        // Pipenv needs both files.
+        std::fs::remove_file(dir.join("poetry.lock")).unwrap();
+        std::fs::write(dir.join("Pipfile"), "").unwrap();
+        assert!(matches!(
+            determine(&dir),
+            Err(PackageManagerError::PipfileWithoutLock)
+        ));
+        std::fs::write(dir.join("Pipfile.lock"), "").unwrap();
+        assert_eq!(determine(&dir).unwrap(), PackageManager::Pipenv);
+        std::fs::remove_file(dir.join("Pipfile")).unwrap();
+        assert!(matches!(
+            determine(&dir),
+            Err(PackageManagerError::LockWithoutPipfile)
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -22,6 +22,13 @@ pub(crate) const POETRY_VERSION: &str =
         None => panic!("requirements/poetry.txt must contain 'poetry==VERSION'"),
     };
 
+/// The pinned Pipenv version, from `requirements/pipenv.txt`.
+pub(crate) const PIPENV_VERSION: &str =
+    match extract_pinned_version(include_str!("../requirements/pipenv.txt")) {
+        Some(version) => version,
+        None => panic!("requirements/pipenv.txt must contain 'pipenv==VERSION'"),
+    };
+
 /// Returns `VERSION` from `name==VERSION` (trailing newline allowed), at compile time.
 pub(crate) const fn extract_pinned_version(contents: &str) -> Option<&str> {
     let bytes = contents.as_bytes();
@@ -60,5 +67,6 @@ mod tests {
         assert_eq!(PIP_VERSION, "26.3");
         assert_eq!(UV_VERSION, "0.13.9");
         assert_eq!(POETRY_VERSION, "2.5.1");
+        assert_eq!(PIPENV_VERSION, "2026.10.3");
     }
 }

@@ -63,7 +63,7 @@ impl serde::Serialize for PythonVersion {
 }
 
 /// Parses `X.Y` or `X.Y.Z` (decimal numbers only).
-fn parse_version_parts(value: &str) -> Option<(u64, u64, Option<u64>)> {
+pub(crate) fn parse_version_parts(value: &str) -> Option<(u64, u64, Option<u64>)> {
     let parts: Vec<&str> = value.split('.').collect();
     let number = |part: &str| -> Option<u64> {
         if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
@@ -84,6 +84,8 @@ fn parse_version_parts(value: &str) -> Option<(u64, u64, Option<u64>)> {
 pub(crate) enum VersionOrigin {
     PythonVersionFile,
     RuntimeTxt,
+    /// `[requires] <key>` in a Pipenv app's Pipfile.
+    Pipfile(&'static str),
     RequiresPython(String),
     InventoryDefault,
 }
@@ -93,6 +95,7 @@ impl fmt::Display for VersionOrigin {
         match self {
             Self::PythonVersionFile => write!(f, ".python-version"),
             Self::RuntimeTxt => write!(f, "runtime.txt"),
+            Self::Pipfile(key) => write!(f, "[requires] {key} in Pipfile"),
             Self::RequiresPython(specifiers) => {
                 write!(f, "requires-python '{specifiers}' in pyproject.toml")
             }
@@ -178,6 +181,8 @@ pub(crate) enum RequestedVersionError {
         runtime_txt: VersionRequest,
     },
     InvalidPyprojectToml(toml::de::Error),
+    /// A Pipenv app's Pipfile `[requires]` is unreadable, invalid, or disagrees.
+    Pipfile(crate::pipfile::PipfileError),
     InvalidRequiresPython(String, String),
 }
 
@@ -200,6 +205,8 @@ pub(crate) fn read_requested_python(
     let runtime_txt = read_optional(app_dir, RUNTIME_TXT)?
         .map(|contents| parse_runtime_txt(&contents))
         .transpose()?;
+    let pipfile =
+        crate::pipfile::python_request(app_dir).map_err(RequestedVersionError::Pipfile)?;
     let requires_python = read_optional(app_dir, PYPROJECT_TOML)?
         .map(|contents| parse_requires_python(&contents))
         .transpose()?
@@ -214,14 +221,23 @@ pub(crate) fn read_requested_python(
         });
     }
 
-    let (request, origin) = match (python_version_file, runtime_txt, &requires_python) {
-        (Some(file), _, _) => (Some(file), VersionOrigin::PythonVersionFile),
-        (None, Some(runtime), _) => (Some(runtime), VersionOrigin::RuntimeTxt),
-        (None, None, Some(requires)) => {
+    let (request, origin) = match (python_version_file, runtime_txt, pipfile, &requires_python) {
+        (Some(file), _, _, _) => (Some(file), VersionOrigin::PythonVersionFile),
+        (None, Some(runtime), _, _) => (Some(runtime), VersionOrigin::RuntimeTxt),
+        (None, None, Some((request, key)), _) => (Some(request), VersionOrigin::Pipfile(key)),
+        (None, None, None, Some(requires)) => {
             (None, VersionOrigin::RequiresPython(requires.text.clone()))
         }
-        (None, None, None) => (None, VersionOrigin::InventoryDefault),
+        (None, None, None, None) => (None, VersionOrigin::InventoryDefault),
     };
+    // Pipenv refuses to install for another Python than the Pipfile requires.
+    if let (Some(chosen), Some((pipfile_request, key))) = (request, pipfile)
+        && !chosen.agrees_with(&pipfile_request)
+    {
+        return Err(RequestedVersionError::Pipfile(
+            crate::pipfile::PipfileError::Disagree(origin, chosen, key, pipfile_request),
+        ));
+    }
     Ok(RequestedPython {
         request,
         origin,
@@ -658,6 +674,30 @@ mod tests {
         assert!(matches!(
             read_requested_python(&dir),
             Err(RequestedVersionError::Disagree { .. })
+        ));
+
+        // A Pipenv app's Pipfile comes after .python-version and runtime.txt, and must agree.
+        std::fs::remove_file(dir.join("runtime.txt")).unwrap();
+        std::fs::remove_file(dir.join(".python-version")).unwrap();
+        std::fs::write(dir.join("Pipfile"), "[requires]\npython_version = '3.11'\n").unwrap();
+        std::fs::write(dir.join("Pipfile.lock"), "{}").unwrap();
+        let requested = read_requested_python(&dir).unwrap();
+        assert_eq!(requested.origin, VersionOrigin::Pipfile("python_version"));
+        assert_eq!(
+            requested.origin.to_string(),
+            "[requires] python_version in Pipfile"
+        );
+        std::fs::write(dir.join(".python-version"), "3.11.2").unwrap();
+        assert_eq!(
+            read_requested_python(&dir).unwrap().origin,
+            VersionOrigin::PythonVersionFile
+        );
+        std::fs::write(dir.join(".python-version"), "3.13").unwrap();
+        assert!(matches!(
+            read_requested_python(&dir),
+            Err(RequestedVersionError::Pipfile(
+                crate::pipfile::PipfileError::Disagree(VersionOrigin::PythonVersionFile, ..)
+            ))
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }

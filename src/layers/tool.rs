@@ -60,6 +60,8 @@ pub(crate) enum ToolLayerError {
 pub(crate) const PACKAGE_MANAGER_LAYERS: &[&str] = &[
     "pip",
     "pip-cache",
+    "pipenv",
+    "pipenv-cache",
     "poetry",
     "poetry-cache",
     "uv",

@@ -11,6 +11,7 @@
 //! Env: `VIRTUAL_ENV` (build and launch), `PIP_PYTHON` (build, so later pip runs target it).
 
 use crate::command::{self, CommandError};
+use crate::install_groups::{self, INSTALL_GROUPS_ENV_VAR, InstallGroupsError};
 use crate::layers::{changed_fields, keep_unless_changed, runtime_changes};
 use crate::output;
 use crate::package_manager::PackageManager;
@@ -43,6 +44,14 @@ struct VenvLayerMetadata {
     arch: String,
     distro_name: String,
     distro_version: String,
+    /// `BP_INSTALL_GROUPS` as [`install_groups::describe`] shows it (`none` in caches from
+    /// before the variable existed).
+    #[serde(default = "no_groups")]
+    install_groups: String,
+}
+
+fn no_groups() -> String {
+    install_groups::describe(&[])
 }
 
 /// Errors of the dependencies layer.
@@ -58,6 +67,10 @@ pub(crate) enum VenvLayerError {
     PoetrySync(CommandError),
     /// `uv pip install -r requirements.txt` failed (`BP_PIP_INSTALLER=uv`).
     UvPipInstall(CommandError),
+    /// `pipenv install --deploy` failed (its output is streamed above the error).
+    PipenvInstall(CommandError),
+    /// `BP_INSTALL_GROUPS` is invalid, or names a pip group without its file.
+    InstallGroups(InstallGroupsError),
 }
 
 /// Creates (or reuses) the venv with the app's dependencies, installed by `package_manager`
@@ -73,7 +86,21 @@ pub(crate) fn install_dependencies(
     python_version: &str,
     package_manager: PackageManager,
 ) -> libcnb::Result<PathBuf, BuildpackError> {
-    let fingerprint = dependencies_fingerprint(&context.app_dir, package_manager)
+    let groups = install_groups::parse(env.get_string_lossy(INSTALL_GROUPS_ENV_VAR).as_deref())
+        .map_err(VenvLayerError::InstallGroups)?;
+    let group_files = if matches!(package_manager, PackageManager::Pip | PackageManager::UvPip) {
+        install_groups::requirements_files(&context.app_dir, &groups)
+            .map_err(VenvLayerError::InstallGroups)?
+    } else {
+        Vec::new()
+    };
+    if !groups.is_empty() {
+        output::info(format!(
+            "Installing the dependency groups from {INSTALL_GROUPS_ENV_VAR} too: {}",
+            groups.join(", ")
+        ));
+    }
+    let fingerprint = dependencies_fingerprint(&context.app_dir, package_manager, &group_files)
         .map_err(VenvLayerError::Fingerprint)?;
     let force_reinstall = env
         .get_string_lossy(REINSTALL_ENV_VAR)
@@ -85,6 +112,7 @@ pub(crate) fn install_dependencies(
         arch: context.target.arch.clone(),
         distro_name: context.target.distro_name.clone(),
         distro_version: context.target.distro_version.clone(),
+        install_groups: install_groups::describe(&groups),
     };
     let layer = context.cached_layer(
         layer_name!("venv"),
@@ -149,7 +177,7 @@ pub(crate) fn install_dependencies(
             )
             .map_err(VenvLayerError::CreateVenv)?;
             let started = Instant::now();
-            run_package_manager(context, env, &venv, package_manager)?;
+            run_package_manager(context, env, &venv, package_manager, &groups)?;
             output::done("Installed dependencies", started);
             layer.write_metadata(metadata.clone())?;
         }
@@ -164,16 +192,24 @@ fn run_package_manager(
     env: &Env,
     venv: &Path,
     package_manager: PackageManager,
+    groups: &[String],
 ) -> Result<(), VenvLayerError> {
-    let shown_as = install_command(package_manager);
+    let shown_as = &install_command(package_manager, groups);
     output::info(format!("Running '{shown_as}'"));
+    let group_files: Vec<String> = groups
+        .iter()
+        .map(|group| install_groups::requirements_file(group))
+        .collect();
+    let requirement_args = std::iter::once("requirements.txt")
+        .chain(group_files.iter().map(String::as_str))
+        .flat_map(|file| ["--requirement", file]);
     match package_manager {
         PackageManager::Pip => command::run_streamed(
             command::command("pip", env)
                 .arg("--python")
                 .arg(venv.join("bin").join("python"))
                 .args(["install", "--no-input", "--progress-bar", "off"])
-                .args(["--requirement", "requirements.txt"])
+                .args(requirement_args)
                 .current_dir(&context.app_dir),
             shown_as,
         )
@@ -181,6 +217,7 @@ fn run_package_manager(
         PackageManager::Uv => command::run_streamed(
             command::command("uv", env)
                 .args(["sync", "--locked", "--no-default-groups"])
+                .args(groups.iter().flat_map(|group| ["--group", group.as_str()]))
                 .args(["--compile-bytecode", "--no-progress", "--color", "never"])
                 .env("UV_PROJECT_ENVIRONMENT", venv)
                 .env("VIRTUAL_ENV", venv)
@@ -192,7 +229,7 @@ fn run_package_manager(
             command::command("uv", env)
                 .args(["pip", "install", "--python"])
                 .arg(venv.join("bin").join("python"))
-                .args(["--requirement", "requirements.txt"])
+                .args(requirement_args)
                 .args(["--compile-bytecode", "--no-progress", "--color", "never"])
                 .current_dir(&context.app_dir),
             shown_as,
@@ -200,7 +237,8 @@ fn run_package_manager(
         .map_err(VenvLayerError::UvPipInstall),
         PackageManager::Poetry => command::run_streamed(
             command::command("poetry", env)
-                .args(["sync", "--only", "main", "--no-interaction", "--compile"])
+                .args(["sync", "--only", &poetry_groups(groups)])
+                .args(["--no-interaction", "--compile"])
                 .args(["--no-ansi"])
                 .env("VIRTUAL_ENV", venv)
                 .env("POETRY_VIRTUALENVS_CREATE", "false")
@@ -210,16 +248,57 @@ fn run_package_manager(
             shown_as,
         )
         .map_err(VenvLayerError::PoetrySync),
+        PackageManager::Pipenv => crate::pipenv::run_install(
+            command::command("pipenv", env)
+                .args(["install", "--deploy"])
+                .args(crate::pipenv::group_args(groups))
+                // Pipenv installs into the active virtual environment: ours.
+                .env("VIRTUAL_ENV", venv)
+                .env_remove("PIPENV_IGNORE_VIRTUALENVS")
+                .env_remove("PIPENV_ACTIVE")
+                .current_dir(&context.app_dir),
+            shown_as,
+        )
+        .map_err(VenvLayerError::PipenvInstall)
+        .map(|()| {
+            output::info(format!(
+                "Installed: {}",
+                crate::pipenv::installed_distributions(venv).join(", ")
+            ));
+        }),
     }
 }
 
-/// The install command as shown in the log and in errors.
-pub(crate) fn install_command(package_manager: PackageManager) -> &'static str {
+/// Poetry's `--only` value: `main` and the extra groups.
+fn poetry_groups(groups: &[String]) -> String {
+    std::iter::once("main")
+        .chain(groups.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The install command as shown in the log and in errors, with the extra `groups`.
+pub(crate) fn install_command(package_manager: PackageManager, groups: &[String]) -> String {
+    let each = |prefix: &str, value: &dyn Fn(&String) -> String| {
+        groups
+            .iter()
+            .map(|group| format!(" {prefix} {}", value(group)))
+            .collect::<Vec<_>>()
+            .concat()
+    };
+    let pip_files = || each("-r", &|group| install_groups::requirements_file(group));
     match package_manager {
-        PackageManager::Pip => "pip install -r requirements.txt",
-        PackageManager::Uv => "uv sync --locked --no-default-groups",
-        PackageManager::Poetry => "poetry sync --only main",
-        PackageManager::UvPip => "uv pip install -r requirements.txt",
+        PackageManager::Pip => format!("pip install -r requirements.txt{}", pip_files()),
+        PackageManager::Uv => format!(
+            "uv sync --locked --no-default-groups{}",
+            each("--group", &String::clone)
+        ),
+        PackageManager::Poetry => format!("poetry sync --only {}", poetry_groups(groups)),
+        PackageManager::UvPip => format!("uv pip install -r requirements.txt{}", pip_files()),
+        PackageManager::Pipenv => std::iter::once("pipenv install --deploy".to_string())
+            .chain(crate::pipenv::group_args(groups))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -229,20 +308,46 @@ fn fingerprint_inputs(package_manager: PackageManager) -> &'static str {
         PackageManager::Pip | PackageManager::UvPip => "requirements.txt",
         PackageManager::Uv => "uv.lock, pyproject.toml",
         PackageManager::Poetry => "poetry.lock, pyproject.toml",
+        PackageManager::Pipenv => "Pipfile.lock, Pipfile",
     }
 }
 
 /// pip: the requirements fingerprint. uv/Poetry: sha256 over the lockfile and pyproject.toml
 /// (an edited pyproject.toml must reach `--locked`/`poetry sync`, which check the two agree).
+/// For pip, `group_files` (the `BP_INSTALL_GROUPS` requirements files) join the fingerprint.
 fn dependencies_fingerprint(
     app_dir: &Path,
     package_manager: PackageManager,
+    group_files: &[String],
 ) -> Result<Fingerprint, FingerprintError> {
     if matches!(package_manager, PackageManager::Pip | PackageManager::UvPip) {
-        return requirements_txt::fingerprint(&app_dir.join("requirements.txt"));
+        let mut combined = requirements_txt::fingerprint(&app_dir.join("requirements.txt"))?;
+        if group_files.is_empty() {
+            return Ok(combined);
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(combined.sha256.as_bytes());
+        for file in group_files {
+            let group = requirements_txt::fingerprint(&app_dir.join(file))?;
+            hasher.update([0]);
+            hasher.update(file.as_bytes());
+            hasher.update([0]);
+            hasher.update(group.sha256.as_bytes());
+            combined.local_path_lines.extend(group.local_path_lines);
+            combined
+                .untracked_include_lines
+                .extend(group.untracked_include_lines);
+        }
+        combined.sha256 = format!("{:x}", hasher.finalize());
+        return Ok(combined);
     }
+    let companion = if package_manager == PackageManager::Pipenv {
+        crate::pipenv::PIPFILE
+    } else {
+        "pyproject.toml"
+    };
     let mut hasher = Sha256::new();
-    for name in [package_manager.file(), "pyproject.toml"] {
+    for name in [package_manager.file(), companion] {
         let path = app_dir.join(name);
         let contents = std::fs::read(&path).map_err(|error| FingerprintError { path, error })?;
         hasher.update(name.as_bytes());
@@ -286,8 +391,18 @@ fn discard_reasons(
         ],
     ))
     .collect::<Vec<_>>();
+    if cached.install_groups != current.install_groups {
+        reasons.push(format!(
+            "{INSTALL_GROUPS_ENV_VAR} has changed from {} to {}",
+            cached.install_groups, current.install_groups
+        ));
+    }
+    // pip's fingerprint covers the groups' files, so new groups change it: one reason is enough.
+    let groups_in_fingerprint =
+        matches!(package_manager, PackageManager::Pip | PackageManager::UvPip);
     if cached.package_manager == current.package_manager
         && cached.dependencies_sha256 != current.dependencies_sha256
+        && !(groups_in_fingerprint && cached.install_groups != current.install_groups)
     {
         reasons.push(match package_manager {
             PackageManager::Pip | PackageManager::UvPip => {
@@ -296,6 +411,7 @@ fn discard_reasons(
             PackageManager::Uv | PackageManager::Poetry => {
                 format!("{} or pyproject.toml has changed", package_manager.file())
             }
+            PackageManager::Pipenv => "Pipfile.lock or Pipfile has changed".to_string(),
         });
     }
     if !fingerprint.local_path_lines.is_empty() {
@@ -334,6 +450,7 @@ mod tests {
             arch: "amd64".into(),
             distro_name: "debian".into(),
             distro_version: "12".into(),
+            install_groups: "none".into(),
         }
     }
 
@@ -402,6 +519,53 @@ mod tests {
     }
 
     #[test]
+    fn changed_groups_are_one_reason() {
+        let with_test = VenvLayerMetadata {
+            install_groups: "test".into(),
+            dependencies_sha256: "bb".into(),
+            ..metadata()
+        };
+        assert_eq!(
+            discard_reasons(
+                PackageManager::Pip,
+                &metadata(),
+                &with_test,
+                &tracked(),
+                false
+            ),
+            ["BP_INSTALL_GROUPS has changed from none to test"]
+        );
+        let uv = VenvLayerMetadata {
+            package_manager: "uv".into(),
+            ..metadata()
+        };
+        let uv_dev = VenvLayerMetadata {
+            install_groups: "dev".into(),
+            ..uv.clone()
+        };
+        assert_eq!(
+            discard_reasons(PackageManager::Uv, &uv_dev, &uv, &tracked(), false),
+            ["BP_INSTALL_GROUPS has changed from dev to none"]
+        );
+        assert_eq!(
+            install_command(PackageManager::Pip, &["test".into()]),
+            "pip install -r requirements.txt -r requirements-test.txt"
+        );
+        assert_eq!(
+            install_command(PackageManager::Uv, &["dev".into(), "test".into()]),
+            "uv sync --locked --no-default-groups --group dev --group test"
+        );
+        assert_eq!(
+            install_command(PackageManager::Poetry, &["test".into()]),
+            "poetry sync --only main,test"
+        );
+        assert_eq!(
+            install_command(PackageManager::Poetry, &[]),
+            "poetry sync --only main"
+        );
+    }
+
+    #[test]
     fn switching_package_manager_is_one_reason() {
         let uv = VenvLayerMetadata {
             package_manager: "uv".into(),
@@ -439,12 +603,12 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("uv.lock"), "version = 1\n").unwrap();
         std::fs::write(dir.join("pyproject.toml"), "[project]\n").unwrap();
-        let first = dependencies_fingerprint(&dir, PackageManager::Uv).unwrap();
+        let first = dependencies_fingerprint(&dir, PackageManager::Uv, &[]).unwrap();
         std::fs::write(dir.join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
-        let second = dependencies_fingerprint(&dir, PackageManager::Uv).unwrap();
+        let second = dependencies_fingerprint(&dir, PackageManager::Uv, &[]).unwrap();
         assert_ne!(first.sha256, second.sha256);
         std::fs::remove_file(dir.join("pyproject.toml")).unwrap();
-        let error = dependencies_fingerprint(&dir, PackageManager::Uv).unwrap_err();
+        let error = dependencies_fingerprint(&dir, PackageManager::Uv, &[]).unwrap_err();
         assert!(error.path.ends_with("pyproject.toml"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -137,8 +137,9 @@ fn assert_launch_environment(workspace: &Workspace, layers_dir: &Path) {
         format!("VIRTUAL_ENV={}", layers_dir.join("venv").display())
     );
     // The bed runs on the host userland, whose own pip may be on PATH; what matters is that
-    // the image's layers hold none: only the runtime and the venv are there.
-    assert_eq!(lines[2], "python venv ", "{stdout}");
+    // the image's layers hold none: only the runtime, the venv and the exec.d program that sets
+    // WEB_CONCURRENCY are there.
+    assert_eq!(lines[2], "python venv web-concurrency ", "{stdout}");
     assert!(lines[3].contains("No module named pip"), "{stdout}");
     assert_eq!(lines[4], layers_dir.join("python").to_str().unwrap());
 }

@@ -10,15 +10,19 @@
 
 mod support;
 
+mod committed_venv_test;
 mod django_test;
 mod download_test;
 mod flask_test;
+mod install_groups_test;
 mod layer_cache_test;
 mod node_test;
 mod package_manager_support;
+mod pipenv_test;
 mod poetry_test;
 mod python_version_test;
 mod real_apps_test;
 mod security_test;
 mod staticfiles_test;
 mod uv_test;
+mod web_concurrency_test;

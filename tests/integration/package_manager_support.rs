@@ -3,7 +3,8 @@
 use crate::support::Workspace;
 
 /// The image has the `python` and `venv` layers only; the tool and its cache are cache-only
-/// layers. Also checks, inside the image, that the layers directory holds just those two.
+/// layers. Also checks, inside the image, that the layers directory holds just those two (and
+/// `web-concurrency`, the exec.d program).
 /// Returns the `venv` layer digest.
 pub(crate) fn assert_tool_not_launched(workspace: &Workspace, tool: &str, cache: &str) -> String {
     let info = workspace.image_info();
@@ -31,7 +32,7 @@ pub(crate) fn assert_tool_not_launched(workspace: &Workspace, tool: &str, cache:
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         stdout.split_whitespace().collect::<Vec<_>>(),
-        ["python", "venv"],
+        ["python", "venv", "web-concurrency"],
         "{stdout}"
     );
     workspace.layer_sha("venv").unwrap()

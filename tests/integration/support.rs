@@ -408,13 +408,21 @@ impl Workspace {
 
     /// Runs `command` (a bash string) in the launch environment of the exported image.
     pub(crate) fn run_in_image(&self, command: &str) -> Output {
-        Command::new("bash")
+        self.run_in_image_with_env(command, &[])
+    }
+
+    /// Like [`Self::run_in_image`], with extra runtime environment variables.
+    pub(crate) fn run_in_image_with_env(&self, command: &str, env: &[(&str, &str)]) -> Output {
+        let mut launch = Command::new("bash");
+        launch
             .arg(bed_script("cnb-launch.sh"))
             .arg("--workspace")
             .arg(&self.dir)
-            .args(["--env", "CNB_NO_COLOR=true", "--", command])
-            .output()
-            .unwrap()
+            .args(["--env", "CNB_NO_COLOR=true"]);
+        for (key, value) in env {
+            launch.arg("--env").arg(format!("{key}={value}"));
+        }
+        launch.args(["--", command]).output().unwrap()
     }
 
     /// Starts the image's default process with `PORT` set; stopped (SIGTERM) on drop.

@@ -98,7 +98,7 @@ fn uv_errors_and_switching_from_pip() {
         .assert_failure()
         .assert_contains("[Error: No package manager file found]")
         .assert_contains(
-            "  requirements.txt (pip)\n  uv.lock (uv)\n  poetry.lock (Poetry)\nAdd the one for your package manager",
+            "  requirements.txt (pip)\n  uv.lock (uv)\n  poetry.lock (Poetry)\n  Pipfile.lock (Pipenv)\nAdd the one for your package manager",
         )
         .assert_not_contains("Installing Python");
 
