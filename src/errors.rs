@@ -3,20 +3,22 @@
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, CommandErrorKind};
 use crate::hooks::{Hook, HookError};
-use crate::install_groups::INSTALL_GROUPS_ENV_VAR;
-use crate::inventory::InventoryError;
-use crate::layers::node_deps::NodeModulesLayerError;
-use crate::layers::nodejs::NodejsLayerError;
-use crate::layers::python::{PythonLayerError, REQUIRE_CHECKSUMS_ENV_VAR};
-use crate::layers::tool::ToolLayerError;
-use crate::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
-use crate::node_inventory::NODE_MIRROR_ENV_VAR;
-use crate::node_tools::{NODE_TOOLS_ENV_VAR, NodeInstaller, NodePackageManager, NodeToolsError};
-use crate::node_version::{NVMRC, NodeVersionError, NodeVersionOrigin};
-use crate::package_json::PackageJsonError;
-use crate::package_manager::{self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError};
+use crate::node::inventory::NODE_MIRROR_ENV_VAR;
+use crate::node::layers::node_deps::NodeModulesLayerError;
+use crate::node::layers::nodejs::NodejsLayerError;
+use crate::node::package_json::PackageJsonError;
+use crate::node::tools::{NODE_TOOLS_ENV_VAR, NodeInstaller, NodePackageManager, NodeToolsError};
+use crate::node::version::{NVMRC, NodeVersionError, NodeVersionOrigin};
 use crate::processes::ProcfileError;
-use crate::python_version::{
+use crate::python::install_groups::INSTALL_GROUPS_ENV_VAR;
+use crate::python::inventory::InventoryError;
+use crate::python::layers::python::{PythonLayerError, REQUIRE_CHECKSUMS_ENV_VAR};
+use crate::python::layers::tool::ToolLayerError;
+use crate::python::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
+use crate::python::package_manager::{
+    self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError,
+};
+use crate::python::python_version::{
     OLDEST_SUPPORTED_MINOR, PythonVersion, RUNTIME_TXT, RequestedVersionError, ResolveError,
     VersionOrigin,
 };
@@ -83,7 +85,9 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
         BuildpackError::Django(error) => crate::django::errors::render(error),
-        BuildpackError::WebConcurrency(error) => crate::web_concurrency::render_error(error),
+        BuildpackError::WebConcurrency(error) => {
+            crate::python::web_concurrency::render_error(error)
+        }
     }
 }
 
@@ -182,7 +186,7 @@ fn render_requested_version(error: &RequestedVersionError) -> (String, String) {
                 "pyproject.toml isn't valid TOML, so its requires-python can't be read:\n{error}\nFix the syntax error shown above."
             ),
         ),
-        RequestedVersionError::Pipfile(error) => crate::pipenv::render_pipfile_error(error),
+        RequestedVersionError::Pipfile(error) => crate::python::pipenv::render_pipfile_error(error),
         RequestedVersionError::InvalidRequiresPython(text, error) => (
             "Invalid requires-python in pyproject.toml".into(),
             format!(
@@ -521,8 +525,12 @@ fn render_package_manager(error: &PackageManagerError) -> (String, String) {
                 unset it."
             },
         ),
-        PackageManagerError::PipfileWithoutLock => crate::pipenv::render_pipfile_without_lock(),
-        PackageManagerError::LockWithoutPipfile => crate::pipenv::render_lock_without_pipfile(),
+        PackageManagerError::PipfileWithoutLock => {
+            crate::python::pipenv::render_pipfile_without_lock()
+        }
+        PackageManagerError::LockWithoutPipfile => {
+            crate::python::pipenv::render_lock_without_pipfile()
+        }
         PackageManagerError::Io(name, error) => (
             "Unable to inspect the app directory".into(),
             format!("Checking the app's root directory for {name} failed: {error}\n\n{BUG_REPORT}"),
@@ -564,9 +572,9 @@ fn render_tool(error: &ToolLayerError) -> (String, String) {
 
 fn render_venv(error: &VenvLayerError) -> (String, String) {
     match error {
-        VenvLayerError::InstallGroups(error) => crate::install_groups::render(error),
+        VenvLayerError::InstallGroups(error) => crate::python::install_groups::render(error),
         VenvLayerError::PipenvInstall(error) => {
-            crate::pipenv::render_install_error(&command_details(error))
+            crate::python::pipenv::render_install_error(&command_details(error))
         }
         VenvLayerError::Fingerprint(error) => (
             "Unable to read the requirements file".into(),
@@ -886,7 +894,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::python_version::VersionRequest;
+    use crate::python::python_version::VersionRequest;
 
     #[test]
     fn resolve_errors_name_the_source_and_the_fix() {

@@ -7,22 +7,29 @@
 
 mod archive;
 mod download;
-mod inventory;
-mod node_inventory;
-mod node_version;
-mod package_json;
-mod pipfile;
 mod processes;
-mod python_version;
-mod requirements_txt;
+
+/// The same module tree as the binary's, holding only the parsers the fuzz targets reach.
+mod node {
+    pub(crate) mod inventory;
+    pub(crate) mod package_json;
+    pub(crate) mod version;
+}
+
+/// The same module tree as the binary's, holding only the parsers the fuzz targets reach.
+mod python {
+    pub(crate) mod inventory;
+    pub(crate) mod pipfile;
+    pub(crate) mod python_version;
+    pub(crate) mod requirements_txt;
+}
 
 /// One entry point per parser: each takes untrusted input and must never panic (the
 /// [`fuzz::unpack`] entry point also checks that nothing is written outside its directory).
 pub mod fuzz {
-    use crate::{
-        archive, download, inventory, node_inventory, node_version, package_json, processes,
-        python_version, requirements_txt,
-    };
+    use crate::node::{inventory as node_inventory, package_json, version as node_version};
+    use crate::python::{inventory, python_version, requirements_txt};
+    use crate::{archive, download, processes};
     use std::path::Path;
 
     /// `.python-version` contents.

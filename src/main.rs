@@ -4,51 +4,46 @@
 //! layer → the package manager's tool layer (`pip`, `uv`, `poetry` or `pipenv`) and cache
 //! layer → Node.js tools when needed (`nodejs`, `npm-cache`) → `bin/pre_compile` → `venv` layer
 //! → `node-deps` layer and `package.json` build scripts → Django static files →
-//! `bin/post_compile` → launch processes and the `web-concurrency` exec.d layer. Layers live
-//! in `src/layers/` (the staticfiles layer in `src/django/`); user-facing error text is rendered
-//! in `src/errors.rs` or next to the code that fails (`src/django/errors.rs`, `pipenv.rs`,
-//! `install_groups.rs`, `web_concurrency.rs`).
+//! `bin/post_compile` → launch processes and the `web-concurrency` exec.d layer. The code lives
+//! in its domain: `src/python/` (Python layers in `src/python/layers/`), `src/node/` (Node.js
+//! layers in `src/node/layers/`) and `src/django/` (the staticfiles layer); shared helpers
+//! (download, archive, commands, output, the layer helpers in `src/layers/`) stay at the top.
+//! User-facing error text is rendered in `src/errors.rs` or next to the code that fails
+//! (`src/django/errors.rs`, `src/python/pipenv.rs`, `src/python/install_groups.rs`,
+//! `src/python/web_concurrency.rs`).
 
 mod archive;
 mod command;
-mod committed_venv;
 mod detect;
 mod django;
 mod download;
 mod errors;
 mod hooks;
-mod install_groups;
-mod inventory;
 mod layers;
-mod node_build;
-mod node_inventory;
-mod node_tools;
-mod node_version;
+mod node;
 mod output;
-mod package_json;
-mod package_manager;
-mod pinned_version;
-mod pipenv;
-mod pipfile;
 mod processes;
 mod project_toml;
-mod python_version;
-mod requirements_txt;
-mod web_concurrency;
+mod python;
 
 use crate::django::DjangoError;
 use crate::hooks::{Hook, HookError};
-use crate::inventory::InventoryError;
-use crate::layers::node_deps::NodeModulesLayerError;
-use crate::layers::nodejs::NodejsLayerError;
-use crate::layers::python::PythonLayerError;
-use crate::layers::tool::{Tool, ToolLayerError};
-use crate::layers::venv::VenvLayerError;
-use crate::node_tools::NodeToolsError;
-use crate::package_manager::{PackageManager, PackageManagerError};
-use crate::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
+use crate::node::layers::node_deps::NodeModulesLayerError;
+use crate::node::layers::nodejs::NodejsLayerError;
+use crate::node::tools::NodeToolsError;
+use crate::node::{build as node_build, package_json};
 use crate::processes::{ProcessSource, ProcfileError};
-use crate::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
+use crate::python::inventory::InventoryError;
+use crate::python::layers::python::PythonLayerError;
+use crate::python::layers::tool::{self, Tool, ToolLayerError};
+use crate::python::layers::venv::VenvLayerError;
+use crate::python::layers::{pip_cache, venv};
+use crate::python::package_manager::{PackageManager, PackageManagerError};
+use crate::python::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
+use crate::python::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
+use crate::python::{
+    committed_venv, inventory, package_manager, pipenv, python_version, web_concurrency,
+};
 use indoc::formatdoc;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::{BuildPlanBuilder, Require};
@@ -207,8 +202,12 @@ impl Buildpack for PythonBuildpack {
         let mirror = env
             .get_string_lossy(MIRROR_ENV_VAR)
             .filter(|value| !value.trim().is_empty());
-        let python_layer =
-            layers::python::install_python(&context, &mut env, &artifact, mirror.as_deref())?;
+        let python_layer = python::layers::python::install_python(
+            &context,
+            &mut env,
+            &artifact,
+            mirror.as_deref(),
+        )?;
 
         output::header(format!("Installing {}", package_manager.tool()));
         install_package_manager(
@@ -228,12 +227,8 @@ impl Buildpack for PythonBuildpack {
             "Installing dependencies with {}",
             package_manager.tool()
         ));
-        let venv = layers::venv::install_dependencies(
-            &context,
-            &mut env,
-            &python_version,
-            package_manager,
-        )?;
+        let venv =
+            venv::install_dependencies(&context, &mut env, &python_version, package_manager)?;
 
         let node_modules = match &node_tools {
             Some(tools) => {
@@ -329,11 +324,7 @@ fn install_package_manager(
         PackageManager::Poetry => &["poetry", "poetry-cache"],
         PackageManager::Pipenv => &["pipenv", "pipenv-cache"],
     };
-    layers::tool::remove_unused_layers(
-        &context.layers_dir,
-        layers::tool::PACKAGE_MANAGER_LAYERS,
-        used,
-    )?;
+    tool::remove_unused_layers(&context.layers_dir, tool::PACKAGE_MANAGER_LAYERS, used)?;
     match package_manager {
         PackageManager::Pip => {
             let tool = Tool {
@@ -343,8 +334,8 @@ fn install_package_manager(
                 env: PIP_ENV,
                 env_defaults: &[],
             };
-            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            layers::pip_cache::prepare_pip_cache(context, env, &python_version)
+            tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            pip_cache::prepare_pip_cache(context, env, &python_version)
         }
         PackageManager::Uv | PackageManager::UvPip => {
             let tool = Tool {
@@ -354,8 +345,8 @@ fn install_package_manager(
                 env: UV_ENV,
                 env_defaults: UV_ENV_DEFAULTS,
             };
-            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            layers::pip_cache::prepare_cache(
+            tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            pip_cache::prepare_cache(
                 context,
                 env,
                 ("Python version", &python_version),
@@ -373,8 +364,8 @@ fn install_package_manager(
                 env: POETRY_ENV,
                 env_defaults: &[],
             };
-            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            layers::pip_cache::prepare_cache(
+            tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            pip_cache::prepare_cache(
                 context,
                 env,
                 ("Python version", &python_version),
@@ -392,8 +383,8 @@ fn install_package_manager(
                 env: pipenv::PIPENV_ENV,
                 env_defaults: &[],
             };
-            layers::tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            layers::pip_cache::prepare_cache(
+            tool::install_tool(context, env, python_layer, artifact, &tool)?;
+            pip_cache::prepare_cache(
                 context,
                 env,
                 ("Python version", &python_version),

@@ -1,16 +1,9 @@
-//! The Python and Node.js layers, and helpers every layer uses. Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
+//! Helpers every layer uses (the layers themselves live in their domains: `python::layers`,
+//! `node::layers`, `django::staticfiles`). Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
 
 use crate::archive::{self, ArchiveError};
 use libcnb::layer::RestoredLayerAction;
 use std::path::Path;
-
-pub(crate) mod node_deps;
-pub(crate) mod nodejs;
-pub(crate) mod pip;
-pub(crate) mod pip_cache;
-pub(crate) mod python;
-pub(crate) mod tool;
-pub(crate) mod venv;
 
 /// Downloads a runtime archive (see [`archive::download_and_unpack`]) into a layer directory,
 /// logging `Installing <what> from <url>`, each retry with its cause, and the duration.

@@ -16,7 +16,7 @@
 //! top directory holding `bin/node`, `bin/npm`, `bin/npx`, `bin/corepack` and
 //! `lib/node_modules/`. Node.js binaries don't depend on the distro, only on glibc and arch.
 
-use crate::inventory::{InventoryError, read_inventory_file};
+use crate::python::inventory::{InventoryError, read_inventory_file};
 use node_semver::Version;
 use serde::Deserialize;
 use std::path::Path;
@@ -28,7 +28,7 @@ pub(crate) const NODE_INVENTORY_PATH: &str = "inventory/nodejs.toml";
 /// <https://nodejs.org/dist> and its mirrors.
 pub(crate) const NODE_MIRROR_ENV_VAR: &str = "BP_NODE_MIRROR_URL";
 
-const BUILT_IN_NODE_INVENTORY: &str = include_str!("../inventory/nodejs.toml");
+const BUILT_IN_NODE_INVENTORY: &str = include_str!("../../inventory/nodejs.toml");
 
 /// The whole inventory file.
 #[derive(Debug, Deserialize)]
@@ -130,9 +130,9 @@ mod tests {
     fn shipped_resolution(requirement: &str, arch: &str) -> Option<String> {
         let inventory = read_node_inventory(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
         let requested =
-            crate::node_version::read_requested_node(Path::new("/nonexistent"), Some(requirement))
+            crate::node::version::read_requested_node(Path::new("/nonexistent"), Some(requirement))
                 .unwrap();
-        crate::node_version::resolve(&requested.requirement, &inventory.for_arch(arch))
+        crate::node::version::resolve(&requested.requirement, &inventory.for_arch(arch))
             .map(|artifact| artifact.version.to_string())
     }
 

@@ -10,9 +10,9 @@
 //! `--immutable` (Yarn 2+), `pnpm install --frozen-lockfile`; Yarn and pnpm come from corepack.
 
 use crate::command::{self, CommandError};
-use crate::node_version::{NodeVersionError, RequestedNode};
+use crate::node::package_json::{PackageJson, PackageJsonError};
+use crate::node::version::{NodeVersionError, RequestedNode};
 use crate::output;
-use crate::package_json::{PackageJson, PackageJsonError};
 use libcnb::Env;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -287,7 +287,7 @@ pub(crate) fn run_scripts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::package_json::parse;
+    use crate::node::package_json::parse;
 
     #[test]
     fn installs_node_for_build_scripts_or_the_opt_in() {

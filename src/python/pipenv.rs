@@ -9,10 +9,10 @@
 //! Python version is wrong; it never writes the lock.
 
 use crate::command::{self, CommandError, CommandErrorKind};
-use crate::install_groups::INSTALL_GROUPS_ENV_VAR;
-use crate::layers::venv::REINSTALL_ENV_VAR;
 use crate::output;
-pub(crate) use crate::pipfile::{PIPFILE, PIPFILE_LOCK, PipfileError};
+use crate::python::install_groups::INSTALL_GROUPS_ENV_VAR;
+use crate::python::layers::venv::REINSTALL_ENV_VAR;
+pub(crate) use crate::python::pipfile::{PIPFILE, PIPFILE_LOCK, PipfileError};
 use indoc::formatdoc;
 use std::path::Path;
 use std::process::Command;
@@ -210,8 +210,8 @@ pub(crate) fn render_pipfile_error(error: &PipfileError) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipfile::python_request;
-    use crate::python_version::{VersionOrigin, VersionRequest};
+    use crate::python::pipfile::python_request;
+    use crate::python::python_version::{VersionOrigin, VersionRequest};
 
     #[test]
     fn reads_requires_from_pipenv_apps_only() {

@@ -16,10 +16,11 @@
 //! never their output. Reset when the Node.js major version or the target changes.
 
 use crate::command;
-use crate::layers::{changed_fields, keep_unless_changed, pip_cache};
-use crate::node_tools::{self, NodeInstaller, NodePackageManager, NodeToolsError};
+use crate::layers::{changed_fields, keep_unless_changed};
+use crate::node::package_json::PackageJson;
+use crate::node::tools::{self, NodeInstaller, NodePackageManager, NodeToolsError};
 use crate::output;
-use crate::package_json::PackageJson;
+use crate::python::layers::pip_cache;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -154,7 +155,7 @@ pub(crate) fn install_node_modules(
         LayerState::Restored { .. } => output::info(format!(
             "Using cached node_modules: {} skipped (same {}, package.json dependencies, \
              Node.js version and target as the last build)",
-            node_tools::install_command(installer, 0)[..2].join(" "),
+            tools::install_command(installer, 0)[..2].join(" "),
             installer.lockfile.unwrap_or("lockfile")
         )),
         LayerState::Empty { ref cause } => {
@@ -246,7 +247,7 @@ fn run_install(env: &Env, app_dir: &Path, installer: NodeInstaller) -> Result<()
     } else {
         0
     };
-    let args = node_tools::install_command(installer, yarn_major);
+    let args = tools::install_command(installer, yarn_major);
     let shown = args.join(" ");
     output::info(format!("Running '{shown}'"));
     let started = Instant::now();

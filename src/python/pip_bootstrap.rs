@@ -3,8 +3,8 @@
 //! layers are built with these by `layers::tool`.
 
 use crate::command::{self, CommandError};
-use crate::inventory::Artifact;
-use crate::layers::python::stdlib_dir;
+use crate::python::inventory::Artifact;
+use crate::python::layers::python::stdlib_dir;
 use libcnb::Env;
 use std::path::{Path, PathBuf};
 

@@ -14,7 +14,7 @@
 //! sha256 = "…"                # optional: verified whenever present
 //! ```
 
-use crate::python_version::PythonVersion;
+use crate::python::python_version::PythonVersion;
 use libcnb::Target;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -59,7 +59,7 @@ pub(crate) enum InventoryError {
 
 /// The inventory shipped with the source, compiled in: used when the buildpack directory has
 /// no inventory file (`cargo libcnb package` copies only `buildpack.toml` and binaries).
-const BUILT_IN_INVENTORY: &str = include_str!("../inventory/python.toml");
+const BUILT_IN_INVENTORY: &str = include_str!("../../inventory/python.toml");
 
 /// Reads and parses `<buildpack_dir>/inventory/python.toml`, or the built-in inventory when
 /// that file doesn't exist.

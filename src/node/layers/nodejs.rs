@@ -7,7 +7,7 @@
 
 use crate::archive::{self, ArchiveError};
 use crate::layers::{changed_fields, install_runtime_archive, keep_unless_changed};
-use crate::node_inventory::{self, NodeArtifact};
+use crate::node::inventory::{self, NodeArtifact};
 use crate::output;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
@@ -109,7 +109,7 @@ pub(crate) fn install_nodejs(
             }
             install_runtime_archive(
                 &format!("Node.js {}", artifact.version),
-                &node_inventory::download_url(artifact, mirror_base_url),
+                &inventory::download_url(artifact, mirror_base_url),
                 Some(&artifact.sha256),
                 archive::Format::NODEJS,
                 &layer.path(),

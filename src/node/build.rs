@@ -6,16 +6,17 @@
 
 use crate::command;
 use crate::django::gates::env_flag;
-use crate::layers;
-use crate::layers::node_deps::{NODE_LAYERS, NodeModules, NodeModulesLayerError};
-use crate::node_inventory::{self, NODE_MIRROR_ENV_VAR};
-use crate::node_tools::{
+use crate::node::inventory::{self, NODE_MIRROR_ENV_VAR};
+use crate::node::layers;
+use crate::node::layers::node_deps::{NODE_LAYERS, NodeModules, NodeModulesLayerError};
+use crate::node::package_json::{self, PackageJson};
+use crate::node::tools::{
     self, NODE_LAUNCH_ENV_VAR, NODE_TOOLS_ENV_VAR, NodeDecision, NodeInstaller, NodePackageManager,
     NodeToolsError, PREBUILD_SCRIPT,
 };
-use crate::node_version;
+use crate::node::version;
 use crate::output;
-use crate::package_json::{self, PackageJson};
+use crate::python::layers::tool;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -46,10 +47,10 @@ pub(crate) fn install_node_runtime(
 ) -> libcnb::Result<Option<NodeTools>, BuildpackError> {
     let package_json = package_json::read(&context.app_dir).map_err(NodeToolsError::PackageJson)?;
     let tools_flag = env.get_string_lossy(NODE_TOOLS_ENV_VAR);
-    let scripts = match node_tools::decide(tools_flag.as_deref(), package_json.as_ref())? {
+    let scripts = match tools::decide(tools_flag.as_deref(), package_json.as_ref())? {
         NodeDecision::Skip(reason) => {
             output::info(reason);
-            layers::tool::remove_unused_layers(&context.layers_dir, NODE_LAYERS, &[])?;
+            tool::remove_unused_layers(&context.layers_dir, NODE_LAYERS, &[])?;
             return Ok(None);
         }
         NodeDecision::Install { why, scripts } => {
@@ -57,11 +58,11 @@ pub(crate) fn install_node_runtime(
             scripts
         }
     };
-    let installer = node_tools::find_installer(&context.app_dir, package_json.as_ref())?;
+    let installer = tools::find_installer(&context.app_dir, package_json.as_ref())?;
     let launch = env_flag(env, NODE_LAUNCH_ENV_VAR);
 
-    let earlier = node_tools::find_on_path(env, "node")
-        .filter(|node| node_tools::is_from_earlier_buildpack(node, &context.layers_dir));
+    let earlier = tools::find_on_path(env, "node")
+        .filter(|node| tools::is_from_earlier_buildpack(node, &context.layers_dir));
     let node_version = if let Some(node) = earlier {
         let version = node_version_of(env, &node)?;
         output::info(format!(
@@ -74,14 +75,14 @@ pub(crate) fn install_node_runtime(
                  installed it decides whether it is in the launch image."
             ));
         }
-        if node_tools::find_on_path(env, "npm").is_none() {
+        if tools::find_on_path(env, "npm").is_none() {
             Err(NodeToolsError::MissingTool { tool: "npm", node })?;
         }
-        layers::tool::remove_unused_layers(&context.layers_dir, &["nodejs"], &[])?;
+        tool::remove_unused_layers(&context.layers_dir, &["nodejs"], &[])?;
         version
     } else {
-        let inventory = node_inventory::read_node_inventory(&context.buildpack_dir)?;
-        let requested = node_version::read_requested_node(
+        let inventory = inventory::read_node_inventory(&context.buildpack_dir)?;
+        let requested = version::read_requested_node(
             &context.app_dir,
             package_json
                 .as_ref()
@@ -89,7 +90,7 @@ pub(crate) fn install_node_runtime(
         )
         .map_err(NodeToolsError::Version)?;
         let artifacts = inventory.for_arch(&context.target.arch);
-        let Some(artifact) = node_version::resolve(&requested.requirement, &artifacts) else {
+        let Some(artifact) = version::resolve(&requested.requirement, &artifacts) else {
             Err(NodeToolsError::NoMatchingVersion(
                 requested,
                 artifacts.iter().map(|a| a.version.to_string()).collect(),
@@ -145,8 +146,8 @@ fn enable_corepack(
     npm_cache: &Path,
     installer: NodeInstaller,
 ) -> libcnb::Result<(), BuildpackError> {
-    let Some(corepack) = node_tools::find_on_path(env, "corepack") else {
-        let node = node_tools::find_on_path(env, "node").unwrap_or_default();
+    let Some(corepack) = tools::find_on_path(env, "corepack") else {
+        let node = tools::find_on_path(env, "node").unwrap_or_default();
         Err(NodeToolsError::MissingTool {
             tool: "corepack",
             node,
@@ -190,11 +191,11 @@ pub(crate) fn install_node_dependencies(
 ) -> libcnb::Result<Option<NodeModules>, BuildpackError> {
     let Some(package_json) = &tools.package_json else {
         output::info("No package.json, so there are no Node.js dependencies to install");
-        layers::tool::remove_unused_layers(&context.layers_dir, &["node-deps"], &[])?;
+        tool::remove_unused_layers(&context.layers_dir, &["node-deps"], &[])?;
         return Ok(None);
     };
     let manager = tools.installer.manager;
-    node_tools::run_scripts(
+    tools::run_scripts(
         env,
         &context.app_dir,
         manager,
@@ -217,7 +218,7 @@ pub(crate) fn install_node_dependencies(
         .collect();
     if !later.is_empty() {
         output::header("Running package.json build scripts");
-        node_tools::run_scripts(env, &context.app_dir, manager, package_json, &later)?;
+        tools::run_scripts(env, &context.app_dir, manager, package_json, &later)?;
     }
     Ok(Some(node_modules))
 }
@@ -225,7 +226,7 @@ pub(crate) fn install_node_dependencies(
 /// Ends the Node.js part of the build: logs what the launch image gets.
 ///
 /// # Errors
-/// [`crate::layers::node_deps::NodeModulesLayerError`] when the link can't be removed.
+/// [`crate::node::layers::node_deps::NodeModulesLayerError`] when the link can't be removed.
 pub(crate) fn finish(
     tools: &NodeTools,
     node_modules: Option<&NodeModules>,

@@ -3,28 +3,28 @@
 
 /// The pinned pip version, from `requirements/pip.txt`.
 pub(crate) const PIP_VERSION: &str =
-    match extract_pinned_version(include_str!("../requirements/pip.txt")) {
+    match extract_pinned_version(include_str!("../../requirements/pip.txt")) {
         Some(version) => version,
         None => panic!("requirements/pip.txt must contain 'pip==VERSION'"),
     };
 
 /// The pinned uv version, from `requirements/uv.txt`.
 pub(crate) const UV_VERSION: &str =
-    match extract_pinned_version(include_str!("../requirements/uv.txt")) {
+    match extract_pinned_version(include_str!("../../requirements/uv.txt")) {
         Some(version) => version,
         None => panic!("requirements/uv.txt must contain 'uv==VERSION'"),
     };
 
 /// The pinned Poetry version, from `requirements/poetry.txt`.
 pub(crate) const POETRY_VERSION: &str =
-    match extract_pinned_version(include_str!("../requirements/poetry.txt")) {
+    match extract_pinned_version(include_str!("../../requirements/poetry.txt")) {
         Some(version) => version,
         None => panic!("requirements/poetry.txt must contain 'poetry==VERSION'"),
     };
 
 /// The pinned Pipenv version, from `requirements/pipenv.txt`.
 pub(crate) const PIPENV_VERSION: &str =
-    match extract_pinned_version(include_str!("../requirements/pipenv.txt")) {
+    match extract_pinned_version(include_str!("../../requirements/pipenv.txt")) {
         Some(version) => version,
         None => panic!("requirements/pipenv.txt must contain 'pipenv==VERSION'"),
     };

@@ -9,7 +9,7 @@
 //! Whatever the source, a `requires-python` that excludes the chosen version is an error, and
 //! `runtime.txt` and `.python-version` must agree when both exist.
 
-use crate::inventory::Artifact;
+use crate::python::inventory::Artifact;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::path::Path;
@@ -182,7 +182,7 @@ pub(crate) enum RequestedVersionError {
     },
     InvalidPyprojectToml(toml::de::Error),
     /// A Pipenv app's Pipfile `[requires]` is unreadable, invalid, or disagrees.
-    Pipfile(crate::pipfile::PipfileError),
+    Pipfile(crate::python::pipfile::PipfileError),
     InvalidRequiresPython(String, String),
 }
 
@@ -206,7 +206,7 @@ pub(crate) fn read_requested_python(
         .map(|contents| parse_runtime_txt(&contents))
         .transpose()?;
     let pipfile =
-        crate::pipfile::python_request(app_dir).map_err(RequestedVersionError::Pipfile)?;
+        crate::python::pipfile::python_request(app_dir).map_err(RequestedVersionError::Pipfile)?;
     let requires_python = read_optional(app_dir, PYPROJECT_TOML)?
         .map(|contents| parse_requires_python(&contents))
         .transpose()?
@@ -235,7 +235,7 @@ pub(crate) fn read_requested_python(
         && !chosen.agrees_with(&pipfile_request)
     {
         return Err(RequestedVersionError::Pipfile(
-            crate::pipfile::PipfileError::Disagree(origin, chosen, key, pipfile_request),
+            crate::python::pipfile::PipfileError::Disagree(origin, chosen, key, pipfile_request),
         ));
     }
     Ok(RequestedPython {
@@ -696,7 +696,10 @@ mod tests {
         assert!(matches!(
             read_requested_python(&dir),
             Err(RequestedVersionError::Pipfile(
-                crate::pipfile::PipfileError::Disagree(VersionOrigin::PythonVersionFile, ..)
+                crate::python::pipfile::PipfileError::Disagree(
+                    VersionOrigin::PythonVersionFile,
+                    ..
+                )
             ))
         ));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -6,9 +6,9 @@
 //! `bin/` and `lib/` are added to `PATH` / `LD_LIBRARY_PATH` by the lifecycle.
 
 use crate::archive::{self, ArchiveError};
-use crate::inventory::{self, Artifact};
 use crate::layers::{install_runtime_archive, keep_unless_changed, runtime_changes};
 use crate::output;
+use crate::python::inventory::{self, Artifact};
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;

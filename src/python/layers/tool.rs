@@ -7,10 +7,10 @@
 //! tool version, the Python version and the target are unchanged.
 
 use crate::command::CommandError;
-use crate::inventory::Artifact;
-use crate::layers::pip::{bundled_pip_wheel, install_with_bundled_pip};
 use crate::layers::{changed_fields, keep_unless_changed, runtime_changes};
 use crate::output;
+use crate::python::inventory::Artifact;
+use crate::python::pip_bootstrap::{bundled_pip_wheel, install_with_bundled_pip};
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -27,7 +27,7 @@ pub(crate) struct Tool {
     pub(crate) layer: LayerName,
     /// The PyPI distribution name, e.g. `uv`; also its name in the log.
     pub(crate) package: &'static str,
-    /// The pinned version (see `crate::pinned_version`).
+    /// The pinned version (see `crate::python::pinned_version`).
     pub(crate) version: &'static str,
     /// Extra build-scope variables the layer sets for the tool's runs.
     pub(crate) env: &'static [(&'static str, &'static str)],

@@ -6,7 +6,7 @@
 //! aliases (<https://github.com/nvm-sh/nvm#nvmrc>): `lts/*`, `lts/<codename>` (e.g.
 //! `lts/krypton`), and `node` / `latest` / `current` for the newest release.
 
-use crate::node_inventory::NodeArtifact;
+use crate::node::inventory::NodeArtifact;
 use node_semver::Range;
 use std::fmt;
 use std::path::{Path, PathBuf};

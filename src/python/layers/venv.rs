@@ -11,11 +11,11 @@
 //! Env: `VIRTUAL_ENV` (build and launch), `PIP_PYTHON` (build, so later pip runs target it).
 
 use crate::command::{self, CommandError};
-use crate::install_groups::{self, INSTALL_GROUPS_ENV_VAR, InstallGroupsError};
 use crate::layers::{changed_fields, keep_unless_changed, runtime_changes};
 use crate::output;
-use crate::package_manager::PackageManager;
-use crate::requirements_txt::{self, Fingerprint, FingerprintError};
+use crate::python::install_groups::{self, INSTALL_GROUPS_ENV_VAR, InstallGroupsError};
+use crate::python::package_manager::PackageManager;
+use crate::python::requirements_txt::{self, Fingerprint, FingerprintError};
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -248,10 +248,10 @@ fn run_package_manager(
             shown_as,
         )
         .map_err(VenvLayerError::PoetrySync),
-        PackageManager::Pipenv => crate::pipenv::run_install(
+        PackageManager::Pipenv => crate::python::pipenv::run_install(
             command::command("pipenv", env)
                 .args(["install", "--deploy"])
-                .args(crate::pipenv::group_args(groups))
+                .args(crate::python::pipenv::group_args(groups))
                 // Pipenv installs into the active virtual environment: ours.
                 .env("VIRTUAL_ENV", venv)
                 .env_remove("PIPENV_IGNORE_VIRTUALENVS")
@@ -263,7 +263,7 @@ fn run_package_manager(
         .map(|()| {
             output::info(format!(
                 "Installed: {}",
-                crate::pipenv::installed_distributions(venv).join(", ")
+                crate::python::pipenv::installed_distributions(venv).join(", ")
             ));
         }),
     }
@@ -296,7 +296,7 @@ pub(crate) fn install_command(package_manager: PackageManager, groups: &[String]
         PackageManager::Poetry => format!("poetry sync --only {}", poetry_groups(groups)),
         PackageManager::UvPip => format!("uv pip install -r requirements.txt{}", pip_files()),
         PackageManager::Pipenv => std::iter::once("pipenv install --deploy".to_string())
-            .chain(crate::pipenv::group_args(groups))
+            .chain(crate::python::pipenv::group_args(groups))
             .collect::<Vec<_>>()
             .join(" "),
     }
@@ -342,7 +342,7 @@ fn dependencies_fingerprint(
         return Ok(combined);
     }
     let companion = if package_manager == PackageManager::Pipenv {
-        crate::pipenv::PIPFILE
+        crate::python::pipenv::PIPFILE
     } else {
         "pyproject.toml"
     };
