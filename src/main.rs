@@ -37,7 +37,7 @@ use crate::python::inventory::InventoryError;
 use crate::python::layers::python::PythonLayerError;
 use crate::python::layers::tool::{self, Tool, ToolLayerError};
 use crate::python::layers::venv::VenvLayerError;
-use crate::python::layers::{pip_cache, venv};
+use crate::python::layers::{pip_cache, pipenv_cache, poetry_cache, uv_cache, venv};
 use crate::python::package_manager::{PackageManager, PackageManagerError};
 use crate::python::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
 use crate::python::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
@@ -346,15 +346,7 @@ fn install_package_manager(
                 env_defaults: UV_ENV_DEFAULTS,
             };
             tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            pip_cache::prepare_cache(
-                context,
-                env,
-                ("Python version", &python_version),
-                layer_name!("uv-cache"),
-                "UV_CACHE_DIR",
-                "uv cache",
-            )
-            .map(|_| ())
+            uv_cache::prepare_uv_cache(context, env, &python_version)
         }
         PackageManager::Poetry => {
             let tool = Tool {
@@ -365,15 +357,7 @@ fn install_package_manager(
                 env_defaults: &[],
             };
             tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            pip_cache::prepare_cache(
-                context,
-                env,
-                ("Python version", &python_version),
-                layer_name!("poetry-cache"),
-                "POETRY_CACHE_DIR",
-                "Poetry cache",
-            )
-            .map(|_| ())
+            poetry_cache::prepare_poetry_cache(context, env, &python_version)
         }
         PackageManager::Pipenv => {
             let tool = Tool {
@@ -384,15 +368,7 @@ fn install_package_manager(
                 env_defaults: &[],
             };
             tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            pip_cache::prepare_cache(
-                context,
-                env,
-                ("Python version", &python_version),
-                layer_name!("pipenv-cache"),
-                "PIPENV_CACHE_DIR",
-                "Pipenv cache",
-            )
-            .map(|_| ())
+            pipenv_cache::prepare_pipenv_cache(context, env, &python_version)
         }
     }
 }

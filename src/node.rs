@@ -14,4 +14,5 @@ pub(crate) mod version;
 pub(crate) mod layers {
     pub(crate) mod node_deps;
     pub(crate) mod nodejs;
+    pub(crate) mod npm_cache;
 }

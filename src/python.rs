@@ -18,7 +18,10 @@ pub(crate) mod web_concurrency;
 /// The Python layers, one per file, named after the layer.
 pub(crate) mod layers {
     pub(crate) mod pip_cache;
+    pub(crate) mod pipenv_cache;
+    pub(crate) mod poetry_cache;
     pub(crate) mod python;
     pub(crate) mod tool;
+    pub(crate) mod uv_cache;
     pub(crate) mod venv;
 }

@@ -5,6 +5,8 @@ use crate::archive::{self, ArchiveError};
 use libcnb::layer::RestoredLayerAction;
 use std::path::Path;
 
+pub(crate) mod cache;
+
 /// Downloads a runtime archive (see [`archive::download_and_unpack`]) into a layer directory,
 /// logging `Installing <what> from <url>`, each retry with its cause, and the duration.
 ///

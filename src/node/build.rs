@@ -8,7 +8,7 @@ use crate::command;
 use crate::django::gates::env_flag;
 use crate::node::inventory::{self, NODE_MIRROR_ENV_VAR};
 use crate::node::layers;
-use crate::node::layers::node_deps::{NODE_LAYERS, NodeModules, NodeModulesLayerError};
+use crate::node::layers::node_deps::{NodeModules, NodeModulesLayerError};
 use crate::node::package_json::{self, PackageJson};
 use crate::node::tools::{
     self, NODE_LAUNCH_ENV_VAR, NODE_TOOLS_ENV_VAR, NodeDecision, NodeInstaller, NodePackageManager,
@@ -21,6 +21,9 @@ use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
 use std::path::Path;
+
+/// The Node.js layers, for removal when a build no longer needs Node.js.
+pub(crate) const NODE_LAYERS: &[&str] = &["nodejs", "node-deps", "npm-cache"];
 
 /// Node.js is available for the rest of the build.
 pub(crate) struct NodeTools {
@@ -115,7 +118,7 @@ pub(crate) fn install_node_runtime(
         .next()
         .unwrap_or_default()
         .to_string();
-    let npm_cache = layers::node_deps::prepare_npm_cache(context, env, &major, installer.manager)?;
+    let npm_cache = layers::npm_cache::prepare_npm_cache(context, env, &major, installer.manager)?;
     if installer.manager != NodePackageManager::Npm {
         enable_corepack(env, &npm_cache, installer)?;
     }

@@ -1,5 +1,5 @@
 //! The `node-deps` layer (build + cache; launch only with `BP_NODE_LAUNCH=true`), which holds
-//! the app's `node_modules/`, and the `npm-cache` layer (cache only). The layer isn't named
+//! the app's `node_modules/`. The layer isn't named
 //! `node_modules`: Node's resolver skips ancestor directories of that name, so packages in
 //! `node_modules/node_modules/` wouldn't find each other.
 //!
@@ -10,17 +10,12 @@
 //! the dependency fields of `package.json`, the package manager, the Node.js version and the
 //! target arch are unchanged, the cached layer is linked in and the install is skipped. Without
 //! a lockfile, the install runs on every build. `<layer>/node_modules/.bin` is on PATH (build).
-//!
-//! `npm-cache` holds npm's cache (`npm_config_cache`), Yarn 1's (`YARN_CACHE_FOLDER`), pnpm's
-//! store (`npm_config_store_dir`) and corepack's downloads (`COREPACK_HOME`): the tools' caches,
-//! never their output. Reset when the Node.js major version or the target changes.
 
 use crate::command;
 use crate::layers::{changed_fields, keep_unless_changed};
 use crate::node::package_json::PackageJson;
 use crate::node::tools::{self, NodeInstaller, NodePackageManager, NodeToolsError};
 use crate::output;
-use crate::python::layers::pip_cache;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -31,9 +26,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// The Node.js layers, for removal when a build no longer needs Node.js.
-pub(crate) const NODE_LAYERS: &[&str] = &["nodejs", "node-deps", "npm-cache"];
 
 const NODE_MODULES: &str = "node_modules";
 
@@ -59,45 +51,6 @@ pub(crate) struct NodeModules {
     /// `<app>/node_modules`, a symlink into the layer.
     pub(crate) app_link: PathBuf,
     pub(crate) launch: bool,
-}
-
-/// Prepares the `npm-cache` layer and points the package manager (and corepack, which
-/// provides Yarn and pnpm) at it in `env`: npm's cache is the layer itself; Yarn 1's cache
-/// and pnpm's store are set only for those tools (npm warns about unknown config vars).
-///
-/// Returns the layer path.
-///
-/// # Errors
-/// libcnb errors for layer I/O.
-pub(crate) fn prepare_npm_cache(
-    context: &BuildContext<PythonBuildpack>,
-    env: &mut Env,
-    node_major: &str,
-    manager: NodePackageManager,
-) -> libcnb::Result<PathBuf, BuildpackError> {
-    let layer = pip_cache::prepare_cache(
-        context,
-        env,
-        ("Node.js major version", node_major),
-        layer_name!("npm-cache"),
-        "npm_config_cache",
-        "npm/Yarn/pnpm download cache",
-    )?;
-    match manager {
-        NodePackageManager::Npm => {}
-        NodePackageManager::Yarn => {
-            env.insert("YARN_CACHE_FOLDER", layer.join("yarn"));
-        }
-        NodePackageManager::Pnpm => {
-            // pnpm up to 10 reads npm_config_*, pnpm 11 pnpm_config_*.
-            env.insert("npm_config_store_dir", layer.join("pnpm-store"));
-            env.insert("pnpm_config_store_dir", layer.join("pnpm-store"));
-        }
-    }
-    if manager != NodePackageManager::Npm {
-        env.insert("COREPACK_HOME", layer.join("corepack"));
-    }
-    Ok(layer)
 }
 
 /// Installs (or reuses) `node_modules` with `installer`, linking it into the app directory and

@@ -1,33 +1,14 @@
 //! The `pip-cache` layer (cache only: neither build nor launch). It holds pip's HTTP and
 //! wheel cache (`PIP_CACHE_DIR`), never pip's output, so an unchanged wheel isn't downloaded
-//! or built again. Reset when the Python version or the target changes, so it can't grow
-//! without bound with wheels nobody uses.
-//!
-//! [`prepare_cache`] does the same for uv's and Poetry's caches (`uv-cache`, `poetry-cache`)
-//! and for npm's (`npm-cache`, keyed on the Node.js major version instead).
+//! or built again. Reset when the Python version or the target changes (see
+//! [`crate::layers::cache`]).
 
-use crate::layers::{changed_fields, keep_unless_changed};
-use crate::output;
-use crate::{BuildpackError, PythonBuildpack};
+use crate::{BuildpackError, PythonBuildpack, layers};
 use libcnb::Env;
 use libcnb::build::BuildContext;
-use libcnb::data::layer::LayerName;
 use libcnb::data::layer_name;
-use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Serialize)]
-#[serde(deny_unknown_fields)]
-struct PipCacheLayerMetadata {
-    /// The runtime version the cache is for (Python X.Y.Z, or the Node.js major version).
-    #[serde(alias = "python_version")]
-    version: String,
-    arch: String,
-    distro_name: String,
-    distro_version: String,
-}
-
-/// Prepares the cache layer and sets `PIP_CACHE_DIR` in `env` (for this buildpack's pip runs).
+/// Prepares the `pip-cache` layer and sets `PIP_CACHE_DIR` in `env` (for this buildpack's runs).
 ///
 /// # Errors
 /// libcnb errors for layer I/O.
@@ -36,7 +17,7 @@ pub(crate) fn prepare_pip_cache(
     env: &mut Env,
     python_version: &str,
 ) -> libcnb::Result<(), BuildpackError> {
-    prepare_cache(
+    layers::cache::prepare_cache(
         context,
         env,
         ("Python version", python_version),
@@ -45,70 +26,4 @@ pub(crate) fn prepare_pip_cache(
         "pip download/wheel cache",
     )
     .map(|_| ())
-}
-
-/// Prepares a cache-only layer `layer` for a package manager's download/build cache, reset
-/// when the runtime version (`(what, version)`, e.g. `("Python version", "3.13.5")`) or the
-/// target changes, and sets `env_var` to its path in `env` (for this buildpack's runs only).
-/// `description` names it in the log. Returns the layer path.
-///
-/// # Errors
-/// libcnb errors for layer I/O.
-pub(crate) fn prepare_cache(
-    context: &BuildContext<PythonBuildpack>,
-    env: &mut Env,
-    (what, version): (&str, &str),
-    layer: LayerName,
-    env_var: &str,
-    description: &str,
-) -> libcnb::Result<std::path::PathBuf, BuildpackError> {
-    let metadata = PipCacheLayerMetadata {
-        version: version.to_string(),
-        arch: context.target.arch.clone(),
-        distro_name: context.target.distro_name.clone(),
-        distro_version: context.target.distro_version.clone(),
-    };
-    let layer = context.cached_layer(
-        layer,
-        CachedLayerDefinition {
-            build: false,
-            launch: false,
-            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &PipCacheLayerMetadata, layer_dir| {
-                let reasons = changed_fields(&[
-                    (what, &cached.version, &metadata.version),
-                    ("target architecture", &cached.arch, &metadata.arch),
-                    (
-                        "target distro name",
-                        &cached.distro_name,
-                        &metadata.distro_name,
-                    ),
-                    (
-                        "target distro version",
-                        &cached.distro_version,
-                        &metadata.distro_version,
-                    ),
-                ]);
-                // A cache: whatever is (or isn't) in it may be reused.
-                keep_unless_changed(
-                    layer_dir,
-                    &[],
-                    &reasons,
-                    &format!("Discarding the {description}"),
-                )
-            },
-        },
-    )?;
-    match layer.state {
-        LayerState::Restored { .. } => output::info(format!("Using cached {description}")),
-        LayerState::Empty { ref cause } => {
-            if let EmptyLayerCause::RestoredLayerAction { cause } = cause {
-                output::info(cause);
-            }
-            output::info(format!("Creating a new {description}"));
-            layer.write_metadata(metadata.clone())?;
-        }
-    }
-    env.insert(env_var, layer.path());
-    Ok(layer.path())
 }
