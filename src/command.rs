@@ -1,4 +1,5 @@
-//! Running the tools the build needs (python, pip) with an explicit environment.
+//! Running the tools the build needs (python, pip) with an explicit environment, and reading
+//! flags from it.
 
 use libcnb::Env;
 use std::fmt;
@@ -37,6 +38,16 @@ impl fmt::Display for CommandError {
 /// make Python load another standard library or other modules (`PYTHONHOME`, `PYTHONPATH`),
 /// or load a library into every process (`LD_PRELOAD`).
 pub(crate) const DROPPED_PLATFORM_VARS: &[&str] = &["PYTHONHOME", "PYTHONPATH", "LD_PRELOAD"];
+
+/// True when an env var is set to `true`/`1`/`yes` (case-insensitive).
+pub(crate) fn env_flag(env: &Env, name: &str) -> bool {
+    env.get_string_lossy(name).is_some_and(|value| {
+        matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes"
+        )
+    })
+}
 
 /// `env` without [`DROPPED_PLATFORM_VARS`], and the names of those that were set.
 pub(crate) fn without_dropped_vars(env: &Env) -> (Env, Vec<&'static str>) {

@@ -2,6 +2,7 @@
 //! manage.py is (the app root, or `BP_DJANGO_MANAGE_PY`). Each skip has a log line.
 
 use super::errors::DjangoError;
+use crate::command::env_flag;
 use libcnb::Env;
 use std::path::{Path, PathBuf};
 
@@ -23,16 +24,6 @@ pub(crate) enum SkipReason {
         found: Vec<PathBuf>,
     },
     StaticfilesNotInstalled,
-}
-
-/// True when an env var is set to `true`/`1`/`yes` (case-insensitive).
-pub(crate) fn env_flag(env: &Env, name: &str) -> bool {
-    env.get_string_lossy(name).is_some_and(|value| {
-        matches!(
-            value.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "yes"
-        )
-    })
 }
 
 /// `BP_COLLECTSTATIC_LINK`: unset or `true` → link (the default), `false` → copy.

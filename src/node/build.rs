@@ -4,8 +4,7 @@
 //! `build` and `heroku-postbuild` scripts), and [`finish`] (unlink `node_modules` from the
 //! app unless it is launched).
 
-use crate::command;
-use crate::django::gates::env_flag;
+use crate::command::{self, env_flag};
 use crate::node::inventory::{self, NODE_MIRROR_ENV_VAR};
 use crate::node::layers;
 use crate::node::layers::node_deps::{NodeModules, NodeModulesLayerError};
