@@ -19,9 +19,9 @@ use crate::python::package_manager::{
     self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError,
 };
 use crate::python::python_version::{
-    OLDEST_SUPPORTED_MINOR, PythonVersion, RUNTIME_TXT, RequestedVersionError, ResolveError,
-    VersionOrigin,
+    OLDEST_SUPPORTED_MINOR, RUNTIME_TXT, RequestedVersionError, ResolveError,
 };
+use crate::python::version::{PythonVersion, VersionOrigin};
 use crate::{BuildpackError, MIRROR_ENV_VAR};
 use indoc::formatdoc;
 use libherokubuildpack::log::log_error;
@@ -894,7 +894,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::python::python_version::VersionRequest;
+    use crate::python::version::VersionRequest;
 
     #[test]
     fn resolve_errors_name_the_source_and_the_fix() {

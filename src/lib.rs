@@ -22,6 +22,7 @@ mod python {
     pub(crate) mod pipfile;
     pub(crate) mod python_version;
     pub(crate) mod requirements_txt;
+    pub(crate) mod version;
 }
 
 /// One entry point per parser: each takes untrusted input and must never panic (the

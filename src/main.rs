@@ -40,7 +40,8 @@ use crate::python::layers::venv::VenvLayerError;
 use crate::python::layers::{pip_cache, pipenv_cache, poetry_cache, uv_cache, venv};
 use crate::python::package_manager::{PackageManager, PackageManagerError};
 use crate::python::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
-use crate::python::python_version::{RequestedVersionError, ResolveError, VersionOrigin};
+use crate::python::python_version::{RequestedVersionError, ResolveError};
+use crate::python::version::VersionOrigin;
 use crate::python::{
     committed_venv, inventory, package_manager, pipenv, python_version, web_concurrency,
 };

@@ -13,6 +13,7 @@ pub(crate) mod pipenv;
 pub(crate) mod pipfile;
 pub(crate) mod python_version;
 pub(crate) mod requirements_txt;
+pub(crate) mod version;
 pub(crate) mod web_concurrency;
 
 /// The Python layers, one per file, named after the layer.

@@ -14,7 +14,7 @@
 //! sha256 = "…"                # optional: verified whenever present
 //! ```
 
-use crate::python::python_version::PythonVersion;
+use crate::python::version::PythonVersion;
 use libcnb::Target;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

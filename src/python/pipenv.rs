@@ -211,7 +211,7 @@ pub(crate) fn render_pipfile_error(error: &PipfileError) -> (String, String) {
 mod tests {
     use super::*;
     use crate::python::pipfile::python_request;
-    use crate::python::python_version::{VersionOrigin, VersionRequest};
+    use crate::python::version::{VersionOrigin, VersionRequest};
 
     #[test]
     fn reads_requires_from_pipenv_apps_only() {

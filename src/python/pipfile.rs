@@ -2,7 +2,7 @@
 //! version its `[requires]` table asks for. Kept apart from `pipenv.rs` (the install) so the
 //! version parsers (and their fuzz targets) don't depend on layers.
 
-use crate::python::python_version::{VersionOrigin, VersionRequest, parse_version_parts};
+use crate::python::version::{VersionOrigin, VersionRequest, parse_version_parts};
 use serde::Deserialize;
 use std::path::Path;
 
