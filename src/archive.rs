@@ -571,6 +571,22 @@ fn empty_dir(dir: &Path) -> Result<(), ArchiveError> {
     remove().map_err(|error| ArchiveError::Destination(dir.to_path_buf(), error))
 }
 
+/// One-line summary of a download error, for retry notices.
+pub(crate) fn archive_error_summary(error: &ArchiveError) -> String {
+    match error {
+        ArchiveError::NotFound { status, .. } | ArchiveError::HttpStatus { status, .. } => {
+            format!("HTTP {status}")
+        }
+        ArchiveError::Transport { error, .. } => error.to_string(),
+        ArchiveError::Unpack { error, .. } => format!("stream or archive error: {error}"),
+        ArchiveError::ChecksumMismatch { .. } => "checksum mismatch".into(),
+        ArchiveError::UnsafeEntry { path, .. } => format!("unsafe entry {path}"),
+        ArchiveError::Destination(path, error) => format!("{}: {error}", path.display()),
+        ArchiveError::Refused { reason, .. } => format!("refused: {reason}"),
+        ArchiveError::TooLarge { limit, .. } => format!("larger than {limit}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,6 +130,27 @@ pub(crate) fn run_captured(command: &mut Command, shown_as: &str) -> Result<Outp
     }
 }
 
+/// What went wrong running a command, for error bodies: it couldn't be started, or it failed
+/// (with its exit status and, when captured, its output).
+pub(crate) fn command_details(error: &CommandError) -> String {
+    match &error.kind {
+        CommandErrorKind::Spawn(io_error) => {
+            format!("'{}' could not be started: {io_error}", error.command)
+        }
+        CommandErrorKind::Failed(status, output) => {
+            let captured = output
+                .as_ref()
+                .map(|output| {
+                    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+                    text.push_str(&String::from_utf8_lossy(&output.stderr));
+                    format!("\nIts output:\n{}", text.trim_end())
+                })
+                .unwrap_or_default();
+            format!("'{}' failed ({status}).{captured}", error.command)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

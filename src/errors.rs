@@ -1,7 +1,7 @@
 //! All user-facing error text. Every message says what happened, why, and the exact fix.
 
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
-use crate::command::{CommandError, CommandErrorKind};
+use crate::command::{CommandError, command_details};
 use crate::hooks::{Hook, HookError};
 use crate::node::inventory::NODE_MIRROR_ENV_VAR;
 use crate::node::layers::node_deps::NodeModulesLayerError;
@@ -9,6 +9,7 @@ use crate::node::layers::nodejs::NodejsLayerError;
 use crate::node::package_json::PackageJsonError;
 use crate::node::tools::{NODE_TOOLS_ENV_VAR, NodeInstaller, NodePackageManager, NodeToolsError};
 use crate::node::version::{NVMRC, NodeVersionError, NodeVersionOrigin};
+use crate::output::BUG_REPORT;
 use crate::processes::ProcfileError;
 use crate::python::install_groups::INSTALL_GROUPS_ENV_VAR;
 use crate::python::inventory::InventoryError;
@@ -25,9 +26,6 @@ use crate::python::version::{PythonVersion, VersionOrigin};
 use crate::{BuildpackError, MIRROR_ENV_VAR};
 use indoc::formatdoc;
 use libherokubuildpack::log::log_error;
-
-pub(crate) const BUG_REPORT: &str = "This looks like a bug in the buildpack or its packaging: please report it \
-    at https://github.com/assetpack/python/issues with the build log.";
 
 /// Renders a build or detect error to the log.
 pub(crate) fn on_error(error: libcnb::Error<BuildpackError>) {
@@ -302,22 +300,6 @@ fn render_resolve(error: &ResolveError, origin: &VersionOrigin, target: &str) ->
     }
 }
 
-/// One-line summary of a download error, for retry notices.
-pub(crate) fn archive_error_summary(error: &ArchiveError) -> String {
-    match error {
-        ArchiveError::NotFound { status, .. } | ArchiveError::HttpStatus { status, .. } => {
-            format!("HTTP {status}")
-        }
-        ArchiveError::Transport { error, .. } => error.to_string(),
-        ArchiveError::Unpack { error, .. } => format!("stream or archive error: {error}"),
-        ArchiveError::ChecksumMismatch { .. } => "checksum mismatch".into(),
-        ArchiveError::UnsafeEntry { path, .. } => format!("unsafe entry {path}"),
-        ArchiveError::Destination(path, error) => format!("{}: {error}", path.display()),
-        ArchiveError::Refused { reason, .. } => format!("refused: {reason}"),
-        ArchiveError::TooLarge { limit, .. } => format!("larger than {limit}"),
-    }
-}
-
 /// What a failed runtime download was for: names and fixes differ per runtime.
 struct DownloadSubject<'a> {
     /// "Python" or "Node.js".
@@ -457,25 +439,6 @@ fn render_download(subject: &DownloadSubject<'_>, error: &ArchiveError) -> (Stri
                 path.display()
             ),
         ),
-    }
-}
-
-pub(crate) fn command_details(error: &CommandError) -> String {
-    match &error.kind {
-        CommandErrorKind::Spawn(io_error) => {
-            format!("'{}' could not be started: {io_error}", error.command)
-        }
-        CommandErrorKind::Failed(status, output) => {
-            let captured = output
-                .as_ref()
-                .map(|output| {
-                    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-                    text.push_str(&String::from_utf8_lossy(&output.stderr));
-                    format!("\nIts output:\n{}", text.trim_end())
-                })
-                .unwrap_or_default();
-            format!("'{}' failed ({status}).{captured}", error.command)
-        }
     }
 }
 
@@ -950,7 +913,10 @@ mod tests {
         use std::os::unix::process::ExitStatusExt;
         CommandError {
             command: command.into(),
-            kind: CommandErrorKind::Failed(std::process::ExitStatus::from_raw(256), None),
+            kind: crate::command::CommandErrorKind::Failed(
+                std::process::ExitStatus::from_raw(256),
+                None,
+            ),
         }
     }
 

@@ -25,6 +25,10 @@ pub(crate) fn done(what: &str, started: Instant) {
     ));
 }
 
+/// The closing line of errors that only a buildpack bug (or broken packaging) can cause.
+pub(crate) const BUG_REPORT: &str = "This looks like a bug in the buildpack or its packaging: please report it \
+    at https://github.com/assetpack/python/issues with the build log.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 
 use super::gates::{DISABLE_ENV_VAR, LINK_ENV_VAR, MANAGE_PY_ENV_VAR};
 use crate::command::CommandError;
-use crate::errors::{BUG_REPORT, command_details};
+use crate::command::command_details;
+use crate::output::BUG_REPORT;
 use indoc::formatdoc;
 use std::path::{Path, PathBuf};
 

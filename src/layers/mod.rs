@@ -28,7 +28,7 @@ pub(crate) fn install_runtime_archive(
         crate::output::info(format!(
             "Download attempt {attempt} of {} failed ({}); retrying",
             archive::ATTEMPTS,
-            crate::errors::archive_error_summary(error)
+            archive::archive_error_summary(error)
         ));
     })?;
     crate::output::done(&format!("Installed {what}"), started);

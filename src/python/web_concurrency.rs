@@ -194,7 +194,7 @@ pub(crate) fn render_error(error: &std::io::Error) -> (String, String) {
         format!(
             "Locating the buildpack's binary, which sets {WEB_CONCURRENCY} at launch, failed: \
              {error}\n\n{}",
-            crate::errors::BUG_REPORT
+            crate::output::BUG_REPORT
         ),
     )
 }
