@@ -7,16 +7,16 @@ pub(crate) mod fsname;
 pub(crate) mod gates;
 pub(crate) mod helper;
 pub(crate) mod launch_image;
+pub(crate) mod settings;
 pub(crate) mod static_root;
 pub(crate) mod staticfiles;
 pub(crate) mod uwsgi;
 
 pub(crate) use errors::DjangoError;
-use gates::{
-    MANAGE_PY_ENV_VAR, SkipReason, link_mode, locate_manage_py, skip_before_probe, skip_message,
-};
+use gates::{SkipReason, link_mode, locate_manage_py, skip_before_probe, skip_message};
 use helper::Helper;
 use libcnb::Env;
+use settings::MANAGE_PY_ENV_VAR;
 use static_root::static_root_in_app;
 use std::path::{Path, PathBuf};
 use uwsgi::log_collect_mode;

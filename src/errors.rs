@@ -11,11 +11,12 @@ use crate::node::tools::{NODE_TOOLS_ENV_VAR, NodeInstaller, NodePackageManager, 
 use crate::node::version::{NVMRC, NodeVersionError, NodeVersionOrigin};
 use crate::output::BUG_REPORT;
 use crate::processes::ProcfileError;
+use crate::python::REINSTALL_ENV_VAR;
 use crate::python::install_groups::INSTALL_GROUPS_ENV_VAR;
 use crate::python::inventory::InventoryError;
 use crate::python::layers::python::{PythonLayerError, REQUIRE_CHECKSUMS_ENV_VAR};
 use crate::python::layers::tool::ToolLayerError;
-use crate::python::layers::venv::{REINSTALL_ENV_VAR, VenvLayerError};
+use crate::python::layers::venv::VenvLayerError;
 use crate::python::package_manager::{
     self, PIP_INSTALLER_ENV_VAR, PackageManager, PackageManagerError,
 };

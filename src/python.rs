@@ -16,6 +16,10 @@ pub(crate) mod requirements_txt;
 pub(crate) mod version;
 pub(crate) mod web_concurrency;
 
+/// Setting this to `true` reinstalls dependencies even when the cache key is unchanged (the
+/// `venv` layer; named in the Pipenv and venv error texts too).
+pub(crate) const REINSTALL_ENV_VAR: &str = "BP_REINSTALL_DEPENDENCIES";
+
 /// The Python layers, one per file, named after the layer.
 pub(crate) mod layers {
     pub(crate) mod pip_cache;

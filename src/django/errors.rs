@@ -1,7 +1,7 @@
 //! The Django step's errors, as data and for people: `(title, body)`, each saying what happened, why, and
 //! the fix.
 
-use super::gates::{DISABLE_ENV_VAR, LINK_ENV_VAR, MANAGE_PY_ENV_VAR};
+use super::settings::{DISABLE_ENV_VAR, LINK_ENV_VAR, MANAGE_PY_ENV_VAR};
 use crate::command::CommandError;
 use crate::command::command_details;
 use crate::output::BUG_REPORT;

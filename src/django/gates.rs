@@ -2,16 +2,10 @@
 //! manage.py is (the app root, or `BP_DJANGO_MANAGE_PY`). Each skip has a log line.
 
 use super::errors::DjangoError;
+use super::settings::{CLASSIC_DISABLE_ENV_VAR, DISABLE_ENV_VAR, LINK_ENV_VAR, MANAGE_PY_ENV_VAR};
 use crate::command::env_flag;
 use libcnb::Env;
 use std::path::{Path, PathBuf};
-
-pub(crate) const DISABLE_ENV_VAR: &str = "BP_DISABLE_COLLECTSTATIC";
-pub(crate) const CLASSIC_DISABLE_ENV_VAR: &str = "DISABLE_COLLECTSTATIC";
-/// `manage.py`'s path relative to the app directory, for apps that keep it in a subdirectory.
-pub(crate) const MANAGE_PY_ENV_VAR: &str = "BP_DJANGO_MANAGE_PY";
-/// `false` collects copies instead of links (`collectstatic` without `--link`).
-pub(crate) const LINK_ENV_VAR: &str = "BP_COLLECTSTATIC_LINK";
 
 /// Why collectstatic doesn't run.
 #[derive(Debug, PartialEq, Eq)]

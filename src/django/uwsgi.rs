@@ -2,8 +2,8 @@
 //! `--link` collected files are links to their sources: the log says how the files will be
 //! collected, and warns when a uWSGI config in the app serves STATIC_ROOT while links are.
 
-use super::gates::LINK_ENV_VAR;
 use super::helper::Probe;
+use super::settings::LINK_ENV_VAR;
 use std::path::{Path, PathBuf};
 
 /// Says how collectstatic will write into the layer, and warns when a uWSGI config serves

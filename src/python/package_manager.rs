@@ -40,7 +40,7 @@ impl PackageManager {
             Self::Pip | Self::UvPip => "requirements.txt",
             Self::Uv => "uv.lock",
             Self::Poetry => "poetry.lock",
-            Self::Pipenv => crate::python::pipenv::PIPFILE_LOCK,
+            Self::Pipenv => crate::python::pipfile::PIPFILE_LOCK,
         }
     }
 
@@ -110,10 +110,10 @@ pub(crate) fn determine(app_dir: &Path) -> Result<PackageManager, PackageManager
             .map_err(|error| PackageManagerError::Io(name, error))
     };
     match found.as_slice() {
-        [] if exists(crate::python::pipenv::PIPFILE)? => {
+        [] if exists(crate::python::pipfile::PIPFILE)? => {
             Err(PackageManagerError::PipfileWithoutLock)
         }
-        [PackageManager::Pipenv] if !exists(crate::python::pipenv::PIPFILE)? => {
+        [PackageManager::Pipenv] if !exists(crate::python::pipfile::PIPFILE)? => {
             Err(PackageManagerError::LockWithoutPipfile)
         }
         [] => Err(PackageManagerError::NoneFound),

@@ -10,8 +10,8 @@
 
 use crate::command::{self, CommandError, CommandErrorKind};
 use crate::output;
+use crate::python::REINSTALL_ENV_VAR;
 use crate::python::install_groups::INSTALL_GROUPS_ENV_VAR;
-use crate::python::layers::venv::REINSTALL_ENV_VAR;
 pub(crate) use crate::python::pipfile::{PIPFILE, PIPFILE_LOCK, PipfileError};
 use indoc::formatdoc;
 use std::path::Path;

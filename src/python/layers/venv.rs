@@ -13,6 +13,7 @@
 use crate::command::{self, CommandError};
 use crate::layers::{changed_fields, keep_unless_changed, runtime_changes};
 use crate::output;
+use crate::python::REINSTALL_ENV_VAR;
 use crate::python::install_groups::{self, INSTALL_GROUPS_ENV_VAR, InstallGroupsError};
 use crate::python::package_manager::PackageManager;
 use crate::python::requirements_txt::{self, Fingerprint, FingerprintError};
@@ -26,9 +27,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Setting this to `true` reinstalls dependencies even when the cache key is unchanged.
-pub(crate) const REINSTALL_ENV_VAR: &str = "BP_REINSTALL_DEPENDENCIES";
 
 /// What a restored venv must hold to be reused (its interpreter links into the `python` layer).
 const REQUIRED_PATHS: &[&str] = &["bin/python", "pyvenv.cfg"];
