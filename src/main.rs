@@ -35,21 +35,17 @@ use crate::node::{build as node_build, package_json};
 use crate::processes::{ProcessSource, ProcfileError};
 use crate::python::inventory::InventoryError;
 use crate::python::layers::python::PythonLayerError;
-use crate::python::layers::tool::{self, Tool, ToolLayerError};
+use crate::python::layers::tool::ToolLayerError;
+use crate::python::layers::venv;
 use crate::python::layers::venv::VenvLayerError;
-use crate::python::layers::{pip_cache, pipenv_cache, poetry_cache, uv_cache, venv};
-use crate::python::package_manager::{PackageManager, PackageManagerError};
-use crate::python::pinned_version::{PIP_VERSION, PIPENV_VERSION, POETRY_VERSION, UV_VERSION};
+use crate::python::package_manager::PackageManagerError;
 use crate::python::python_version::{RequestedVersionError, ResolveError};
 use crate::python::version::VersionOrigin;
-use crate::python::{
-    committed_venv, inventory, package_manager, pipenv, python_version, web_concurrency,
-};
+use crate::python::{committed_venv, inventory, package_manager, python_version, web_concurrency};
 use indoc::formatdoc;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::{BuildPlanBuilder, Require};
 use libcnb::data::launch::LaunchBuilder;
-use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env};
@@ -211,7 +207,7 @@ impl Buildpack for PythonBuildpack {
         )?;
 
         output::header(format!("Installing {}", package_manager.tool()));
-        install_package_manager(
+        python::install_package_manager(
             &context,
             &mut env,
             &python_layer,
@@ -289,89 +285,6 @@ fn launch_processes(
         ),
     }
     Ok(entries)
-}
-
-/// uv: a build-only tool layer; never downloads or uses uv-managed Pythons, and hardlinks
-/// from its cache (on the same filesystem as the venv).
-const UV_ENV: &[(&str, &str)] = &[
-    ("UV_PYTHON_DOWNLOADS", "never"),
-    ("UV_NO_MANAGED_PYTHON", "1"),
-    ("UV_LINK_MODE", "hardlink"),
-];
-
-/// uv verifies TLS with the system's certificate store (like pip does), so a CA the build
-/// image trusts (e.g. a company proxy's) works; users can set `UV_SYSTEM_CERTS=0`.
-const UV_ENV_DEFAULTS: &[(&str, &str)] = &[("UV_SYSTEM_CERTS", "1")];
-
-/// pip: a build-only tool layer; later pip runs skip the version check.
-const PIP_ENV: &[(&str, &str)] = &[("PIP_DISABLE_PIP_VERSION_CHECK", "1")];
-
-/// Poetry: a build-only tool layer that installs into the buildpack's venv, never its own.
-const POETRY_ENV: &[(&str, &str)] = &[("POETRY_VIRTUALENVS_CREATE", "false")];
-
-/// Installs the package manager's tool layer and prepares its cache layer (pip: `pip` +
-/// `pip-cache`; uv: `uv` + `uv-cache`; Poetry: `poetry` + `poetry-cache`).
-fn install_package_manager(
-    context: &BuildContext<PythonBuildpack>,
-    env: &mut Env,
-    python_layer: &Path,
-    artifact: &inventory::Artifact,
-    package_manager: PackageManager,
-) -> libcnb::Result<(), BuildpackError> {
-    let python_version = artifact.version.to_string();
-    let used: &[&str] = match package_manager {
-        PackageManager::Pip => &["pip", "pip-cache"],
-        PackageManager::Uv | PackageManager::UvPip => &["uv", "uv-cache"],
-        PackageManager::Poetry => &["poetry", "poetry-cache"],
-        PackageManager::Pipenv => &["pipenv", "pipenv-cache"],
-    };
-    tool::remove_unused_layers(&context.layers_dir, tool::PACKAGE_MANAGER_LAYERS, used)?;
-    match package_manager {
-        PackageManager::Pip => {
-            let tool = Tool {
-                layer: layer_name!("pip"),
-                package: "pip",
-                version: PIP_VERSION,
-                env: PIP_ENV,
-                env_defaults: &[],
-            };
-            tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            pip_cache::prepare_pip_cache(context, env, &python_version)
-        }
-        PackageManager::Uv | PackageManager::UvPip => {
-            let tool = Tool {
-                layer: layer_name!("uv"),
-                package: "uv",
-                version: UV_VERSION,
-                env: UV_ENV,
-                env_defaults: UV_ENV_DEFAULTS,
-            };
-            tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            uv_cache::prepare_uv_cache(context, env, &python_version)
-        }
-        PackageManager::Poetry => {
-            let tool = Tool {
-                layer: layer_name!("poetry"),
-                package: "poetry",
-                version: POETRY_VERSION,
-                env: POETRY_ENV,
-                env_defaults: &[],
-            };
-            tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            poetry_cache::prepare_poetry_cache(context, env, &python_version)
-        }
-        PackageManager::Pipenv => {
-            let tool = Tool {
-                layer: layer_name!("pipenv"),
-                package: "pipenv",
-                version: PIPENV_VERSION,
-                env: pipenv::PIPENV_ENV,
-                env_defaults: &[],
-            };
-            tool::install_tool(context, env, python_layer, artifact, &tool)?;
-            pipenv_cache::prepare_pipenv_cache(context, env, &python_version)
-        }
-    }
 }
 
 /// The buildpack binary is also the launch-time exec.d program that sets `WEB_CONCURRENCY`
