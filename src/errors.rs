@@ -3,6 +3,7 @@
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, command_details};
 use crate::hooks::{Hook, HookError};
+use crate::layers::UnusedLayerError;
 use crate::node::inventory::NODE_MIRROR_ENV_VAR;
 use crate::node::layers::node_deps::NodeModulesLayerError;
 use crate::node::layers::nodejs::NodejsLayerError;
@@ -81,6 +82,13 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         ),
         BuildpackError::Hook(error) => render_hook(error),
         BuildpackError::ToolLayer(error) => render_tool(error),
+        BuildpackError::RemoveUnusedLayer(UnusedLayerError { path, error }) => (
+            "Unable to remove an unused layer".into(),
+            format!(
+                "Removing {}, left by an earlier build with another package manager, failed: {error}\nClearing the build cache works around it.\n\n{BUG_REPORT}",
+                path.display()
+            ),
+        ),
         BuildpackError::VenvLayer(error) => render_venv(error),
         BuildpackError::Procfile(error) => render_procfile(error),
         BuildpackError::Django(error) => crate::django::errors::render(error),
@@ -523,13 +531,6 @@ fn render_tool(error: &ToolLayerError) -> (String, String) {
                 Check the network, then build again.",
                 details = command_details(error)
             },
-        ),
-        ToolLayerError::RemoveUnused(path, error) => (
-            "Unable to remove an unused layer".into(),
-            format!(
-                "Removing {}, left by an earlier build with another package manager, failed: {error}\nClearing the build cache works around it.\n\n{BUG_REPORT}",
-                path.display()
-            ),
         ),
     }
 }

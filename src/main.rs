@@ -28,6 +28,7 @@ mod python;
 
 use crate::django::DjangoError;
 use crate::hooks::{Hook, HookError};
+use crate::layers::UnusedLayerError;
 use crate::node::layers::node_deps::NodeModulesLayerError;
 use crate::node::layers::nodejs::NodejsLayerError;
 use crate::node::tools::NodeToolsError;
@@ -71,6 +72,8 @@ pub(crate) enum BuildpackError {
     },
     PythonLayer(PythonLayerError),
     ToolLayer(ToolLayerError),
+    /// A cached layer this build doesn't use couldn't be removed.
+    RemoveUnusedLayer(UnusedLayerError),
     VenvLayer(VenvLayerError),
     Procfile(ProcfileError),
     Django(DjangoError),
@@ -97,6 +100,7 @@ into_libcnb_error!(
     RequestedVersionError => RequestedVersion,
     PythonLayerError => PythonLayer,
     ToolLayerError => ToolLayer,
+    UnusedLayerError => RemoveUnusedLayer,
     VenvLayerError => VenvLayer,
     ProcfileError => Procfile,
     DjangoError => Django,

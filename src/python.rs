@@ -80,7 +80,7 @@ pub(crate) fn install_package_manager(
         PackageManager::Poetry => &["poetry", "poetry-cache"],
         PackageManager::Pipenv => &["pipenv", "pipenv-cache"],
     };
-    tool::remove_unused_layers(&context.layers_dir, tool::PACKAGE_MANAGER_LAYERS, used)?;
+    crate::layers::remove_unused_layers(&context.layers_dir, tool::PACKAGE_MANAGER_LAYERS, used)?;
     match package_manager {
         PackageManager::Pip => {
             let tool = Tool {

@@ -109,9 +109,73 @@ pub(crate) fn bullet_list(reasons: &[String]) -> String {
     })
 }
 
+/// Removing a cached layer this build doesn't use failed (see [`remove_unused_layers`]).
+#[derive(Debug)]
+pub(crate) struct UnusedLayerError {
+    /// The layer directory or its `<name>.toml`.
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) error: std::io::Error,
+}
+
+/// Removes the cached layers among `candidates` this build doesn't use (left by an earlier
+/// build, e.g. `pip` after an app moved to uv, or `nodejs` after it dropped its build script),
+/// so they don't stay in the build cache, or in later buildpacks' environment, forever. `used`
+/// names the layers to keep.
+///
+/// # Errors
+/// [`UnusedLayerError`] when a layer can't be deleted.
+pub(crate) fn remove_unused_layers(
+    layers_dir: &Path,
+    candidates: &[&str],
+    used: &[&str],
+) -> Result<(), UnusedLayerError> {
+    for &name in candidates {
+        if used.contains(&name) {
+            continue;
+        }
+        let dir = layers_dir.join(name);
+        let toml = layers_dir.join(format!("{name}.toml"));
+        let mut removed = false;
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|error| UnusedLayerError { path: dir, error })?;
+            removed = true;
+        }
+        if toml.exists() {
+            std::fs::remove_file(&toml).map_err(|error| UnusedLayerError { path: toml, error })?;
+            removed = true;
+        }
+        if removed {
+            crate::output::info(format!(
+                "Removing the cached '{name}' layer: this build doesn't use it"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removes_only_unused_layers() {
+        let dir = std::env::temp_dir().join(format!("assetpack-tool-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for name in ["pip", "uv", "venv"] {
+            std::fs::create_dir_all(dir.join(name)).unwrap();
+            std::fs::write(dir.join(format!("{name}.toml")), "").unwrap();
+        }
+        remove_unused_layers(
+            &dir,
+            &["pip", "pip-cache", "uv", "uv-cache"],
+            &["uv", "uv-cache"],
+        )
+        .unwrap();
+        assert!(!dir.join("pip").exists() && !dir.join("pip.toml").exists());
+        assert!(dir.join("uv").exists() && dir.join("uv.toml").exists());
+        assert!(dir.join("venv").exists(), "other layers are never touched");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn lists_only_changed_fields() {

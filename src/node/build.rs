@@ -15,7 +15,6 @@ use crate::node::tools::{
 };
 use crate::node::version;
 use crate::output;
-use crate::python::layers::tool;
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -52,7 +51,7 @@ pub(crate) fn install_node_runtime(
     let scripts = match tools::decide(tools_flag.as_deref(), package_json.as_ref())? {
         NodeDecision::Skip(reason) => {
             output::info(reason);
-            tool::remove_unused_layers(&context.layers_dir, NODE_LAYERS, &[])?;
+            crate::layers::remove_unused_layers(&context.layers_dir, NODE_LAYERS, &[])?;
             return Ok(None);
         }
         NodeDecision::Install { why, scripts } => {
@@ -80,7 +79,7 @@ pub(crate) fn install_node_runtime(
         if tools::find_on_path(env, "npm").is_none() {
             Err(NodeToolsError::MissingTool { tool: "npm", node })?;
         }
-        tool::remove_unused_layers(&context.layers_dir, &["nodejs"], &[])?;
+        crate::layers::remove_unused_layers(&context.layers_dir, &["nodejs"], &[])?;
         version
     } else {
         let inventory = inventory::read_node_inventory(&context.buildpack_dir)?;
@@ -193,7 +192,7 @@ pub(crate) fn install_node_dependencies(
 ) -> libcnb::Result<Option<NodeModules>, BuildpackError> {
     let Some(package_json) = &tools.package_json else {
         output::info("No package.json, so there are no Node.js dependencies to install");
-        tool::remove_unused_layers(&context.layers_dir, &["node-deps"], &[])?;
+        crate::layers::remove_unused_layers(&context.layers_dir, &["node-deps"], &[])?;
         return Ok(None);
     };
     let manager = tools.installer.manager;

@@ -52,8 +52,6 @@ pub(crate) enum ToolLayerError {
     BundledWheelMissing(PathBuf, Option<std::io::Error>),
     /// `pip install <tool>==<version>` failed: `(package, version, error)`.
     Install(&'static str, &'static str, CommandError),
-    /// Removing another package manager's cached layer failed.
-    RemoveUnused(PathBuf, std::io::Error),
 }
 
 /// The tool and cache layers of every package manager.
@@ -67,44 +65,6 @@ pub(crate) const PACKAGE_MANAGER_LAYERS: &[&str] = &[
     "uv",
     "uv-cache",
 ];
-
-/// Removes the cached layers among `candidates` this build doesn't use (left by an earlier
-/// build, e.g. `pip` after an app moved to uv, or `nodejs` after it dropped its build script),
-/// so they don't stay in the build cache, or in later buildpacks' environment, forever. `used`
-/// names the layers to keep.
-///
-/// # Errors
-/// [`ToolLayerError::RemoveUnused`] when a layer can't be deleted.
-pub(crate) fn remove_unused_layers(
-    layers_dir: &Path,
-    candidates: &[&str],
-    used: &[&str],
-) -> Result<(), ToolLayerError> {
-    for &name in candidates {
-        if used.contains(&name) {
-            continue;
-        }
-        let dir = layers_dir.join(name);
-        let toml = layers_dir.join(format!("{name}.toml"));
-        let mut removed = false;
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|error| ToolLayerError::RemoveUnused(dir, error))?;
-            removed = true;
-        }
-        if toml.exists() {
-            std::fs::remove_file(&toml)
-                .map_err(|error| ToolLayerError::RemoveUnused(toml, error))?;
-            removed = true;
-        }
-        if removed {
-            output::info(format!(
-                "Removing the cached '{name}' layer: this build doesn't use it"
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// Installs (or reuses) `tool`; applies the layer env (PATH, `PYTHONUSERBASE`, `tool.env`) to
 /// `env` and returns the layer path.
@@ -216,21 +176,6 @@ fn discard_reasons(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn removes_only_unused_layers() {
-        let dir = std::env::temp_dir().join(format!("assetpack-tool-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for name in ["pip", "uv", "venv"] {
-            std::fs::create_dir_all(dir.join(name)).unwrap();
-            std::fs::write(dir.join(format!("{name}.toml")), "").unwrap();
-        }
-        remove_unused_layers(&dir, PACKAGE_MANAGER_LAYERS, &["uv", "uv-cache"]).unwrap();
-        assert!(!dir.join("pip").exists() && !dir.join("pip.toml").exists());
-        assert!(dir.join("uv").exists() && dir.join("uv.toml").exists());
-        assert!(dir.join("venv").exists(), "other layers are never touched");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
     #[test]
     fn tool_layer_reasons_name_the_tool() {
