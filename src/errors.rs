@@ -3,6 +3,7 @@
 use crate::archive::{ATTEMPTS, ArchiveError, Format};
 use crate::command::{CommandError, command_details};
 use crate::hooks::{Hook, HookError};
+use crate::inventory_file::InventoryError;
 use crate::layers::UnusedLayerError;
 use crate::node::inventory::NODE_MIRROR_ENV_VAR;
 use crate::node::layers::node_deps::NodeModulesLayerError;
@@ -14,7 +15,6 @@ use crate::output::BUG_REPORT;
 use crate::processes::ProcfileError;
 use crate::python::REINSTALL_ENV_VAR;
 use crate::python::install_groups::INSTALL_GROUPS_ENV_VAR;
-use crate::python::inventory::InventoryError;
 use crate::python::layers::python::{PythonLayerError, REQUIRE_CHECKSUMS_ENV_VAR};
 use crate::python::layers::tool::ToolLayerError;
 use crate::python::layers::venv::VenvLayerError;

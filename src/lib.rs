@@ -7,6 +7,7 @@
 
 mod archive;
 mod download;
+mod inventory_file;
 mod processes;
 
 /// The same module tree as the binary's, holding only the parsers the fuzz targets reach.

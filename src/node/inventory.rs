@@ -16,7 +16,7 @@
 //! top directory holding `bin/node`, `bin/npm`, `bin/npx`, `bin/corepack` and
 //! `lib/node_modules/`. Node.js binaries don't depend on the distro, only on glibc and arch.
 
-use crate::python::inventory::{InventoryError, read_inventory_file};
+use crate::inventory_file::{InventoryError, read_inventory_file};
 use node_semver::Version;
 use serde::Deserialize;
 use std::path::Path;

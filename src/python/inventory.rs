@@ -14,10 +14,11 @@
 //! sha256 = "…"                # optional: verified whenever present
 //! ```
 
+use crate::inventory_file::{InventoryError, read_inventory_file};
 use crate::python::version::PythonVersion;
 use libcnb::Target;
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Path of the inventory inside the buildpack directory.
 pub(crate) const INVENTORY_PATH: &str = "inventory/python.toml";
@@ -42,21 +43,6 @@ pub(crate) struct Artifact {
     pub(crate) sha256: Option<String>,
 }
 
-/// Errors from reading an inventory file (`runtime` is "Python" or "Node.js").
-#[derive(Debug)]
-pub(crate) enum InventoryError {
-    Read {
-        runtime: &'static str,
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    Parse {
-        runtime: &'static str,
-        path: PathBuf,
-        error: toml::de::Error,
-    },
-}
-
 /// The inventory shipped with the source, compiled in: used when the buildpack directory has
 /// no inventory file (`cargo libcnb package` copies only `buildpack.toml` and binaries).
 const BUILT_IN_INVENTORY: &str = include_str!("../../inventory/python.toml");
@@ -69,39 +55,6 @@ const BUILT_IN_INVENTORY: &str = include_str!("../../inventory/python.toml");
 /// when it isn't valid inventory TOML.
 pub(crate) fn read_inventory(buildpack_dir: &Path) -> Result<Inventory, InventoryError> {
     read_inventory_file(buildpack_dir, INVENTORY_PATH, BUILT_IN_INVENTORY, "Python")
-}
-
-/// Reads `<buildpack_dir>/<relative_path>` as TOML, or parses `built_in` when the file
-/// doesn't exist. `runtime` names the inventory in errors.
-///
-/// # Errors
-/// [`InventoryError`].
-pub(crate) fn read_inventory_file<T: serde::de::DeserializeOwned>(
-    buildpack_dir: &Path,
-    relative_path: &str,
-    built_in: &str,
-    runtime: &'static str,
-) -> Result<T, InventoryError> {
-    let path = buildpack_dir.join(relative_path);
-    let (contents, path) = match std::fs::read_to_string(&path) {
-        Ok(contents) => (contents, path),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => (
-            built_in.to_string(),
-            PathBuf::from(format!("(built-in {relative_path})")),
-        ),
-        Err(error) => {
-            return Err(InventoryError::Read {
-                runtime,
-                path,
-                error,
-            });
-        }
-    };
-    toml::from_str(&contents).map_err(|error| InventoryError::Parse {
-        runtime,
-        path,
-        error,
-    })
 }
 
 impl Inventory {
