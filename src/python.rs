@@ -1,8 +1,8 @@
 //! Python: the package manager and the Python version ([`package_manager`],
 //! [`python_version`], [`inventory`]), the `python` runtime layer, the package manager's tool
 //! and cache layers, the `venv` layer with the app's dependencies, and the `web-concurrency`
-//! launch layer ([`web_concurrency`]). One layer per file in [`layers`]; [`install_package_manager`]
-//! installs the chosen package manager's tool and cache layers.
+//! launch layer ([`web_concurrency`]). One layer per file in [`layers`];
+//! [`install_package_manager`] installs the chosen package manager's tool and cache layers.
 
 pub(crate) mod committed_venv;
 pub(crate) mod install_groups;
@@ -65,7 +65,8 @@ const POETRY_ENV: &[(&str, &str)] = &[("POETRY_VIRTUALENVS_CREATE", "false")];
 /// `pipenv-cache`), after removing another package manager's layers from an earlier build.
 ///
 /// # Errors
-/// [`ToolLayerError`] (`?`-converted) from the tool layer; libcnb errors for layer I/O.
+/// [`tool::ToolLayerError`] from the tool layer, [`crate::layers::UnusedLayerError`] when an
+/// unused layer can't be removed (both `?`-converted); libcnb errors for layer I/O.
 pub(crate) fn install_package_manager(
     context: &BuildContext<PythonBuildpack>,
     env: &mut Env,
