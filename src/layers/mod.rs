@@ -1,5 +1,8 @@
 //! Helpers every layer uses (the layers themselves live in their domains: `python::layers`,
-//! `node::layers`, `django::staticfiles`). Layer names sort so that `venv/bin` comes before `python/bin` on PATH.
+//! `node::layers`, `django::staticfiles`): installing a runtime archive, the keep-or-discard
+//! answer for a cached layer, removing layers a build no longer uses, and the cache layers'
+//! common code ([`cache`]). Layer names sort so that `venv/bin` comes before `python/bin` on
+//! PATH.
 
 use crate::archive::{self, ArchiveError};
 use libcnb::layer::RestoredLayerAction;
