@@ -85,7 +85,7 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
         BuildpackError::RemoveUnusedLayer(UnusedLayerError { path, error }) => (
             "Unable to remove an unused layer".into(),
             format!(
-                "Removing {}, left by an earlier build with another package manager, failed: {error}\nClearing the build cache works around it.\n\n{BUG_REPORT}",
+                "Removing {}, a cached layer an earlier build left and this build doesn't use (another package manager, or Node.js tools no longer needed), failed: {error}\nClearing the build cache works around it.\n\n{BUG_REPORT}",
                 path.display()
             ),
         ),
