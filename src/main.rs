@@ -32,6 +32,7 @@ mod pipenv;
 mod pipfile;
 mod processes;
 mod project_toml;
+mod python_runtime_check;
 mod python_version;
 mod requirements_txt;
 mod web_concurrency;
