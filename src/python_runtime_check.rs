@@ -42,6 +42,9 @@ pub(crate) const LIBRARY_PACKAGES: &[(&str, &str, &str)] = &[
     ("libncursesw.so.6", "libncursesw6", "libncursesw6"),
     ("libuuid.so.1", "libuuid1", "libuuid1"),
     ("libgdbm.so.6", "libgdbm6", "libgdbm6t64"),
+    ("libcrypt.so.1", "libcrypt1", "libcrypt1"),
+    ("libnsl.so.2", "libnsl2", "libnsl2"),
+    ("libtirpc.so.3", "libtirpc3", "libtirpc3t64"),
 ];
 
 /// One module that failed to import: its name as users know it, and Python's error text.
