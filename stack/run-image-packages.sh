@@ -33,6 +33,7 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+ldcache=$(ldconfig -p)
 declare -A owner_sonames=()
 for archive in "$@"; do
 	[[ -f $archive ]] || die "no such archive: $archive"
@@ -45,18 +46,19 @@ for archive in "$@"; do
 		own[$(basename "$lib")]=1
 	done < <(find "$dir" -name '*.so*' \( -type f -o -type l \) -print0)
 	declare -A needed=()
-	while IFS= read -r -d '' file; do
-		[[ $(head -c 4 "$file" | od -An -c | tr -d ' ') == 177ELF ]] || continue
-		while read -r soname; do
-			[[ -n $soname && -z ${own[$soname]:-} ]] && needed[$soname]=1
-		done < <(readelf -d "$file" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-	done < <(find "$dir" -type f -print0)
+	# Every regular file that is an ELF object (executables, libraries, extension modules);
+	# readelf -d prints nothing for other files.
+	while read -r soname; do
+		[[ -n $soname && -z ${own[$soname]:-} ]] && needed[$soname]=1
+	done < <(find "$dir" -type f \( -perm -u+x -o -name '*.so*' \) -print0 |
+		xargs -0 readelf -d 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u)
 	for soname in "${!needed[@]}"; do
-		path=$(ldconfig -p | awk -v s="$soname" '$1 == s && /x86-64/ { print $NF; exit }')
+		path=$(awk -v s="$soname" '$1 == s && /x86-64/ { print $NF; exit }' <<<"$ldcache")
 		[[ -n $path ]] || die "$soname (needed by $(basename "$archive")) is not installed on this host"
 		pkg=''
 		for candidate in "$path" "$(readlink -f "$path")" "${path/#\/usr\/lib/\/lib}" "$(readlink -f "$path" | sed 's#^/usr/lib#/lib#')"; do
-			pkg=$(dpkg -S "$candidate" 2>/dev/null | head -n 1 | cut -d: -f1) && [[ -n $pkg ]] && break
+			pkg=$(dpkg -S "$candidate" 2>/dev/null | sed -n '1s/:.*//p' || true)
+			[[ -n $pkg ]] && break
 		done
 		[[ -n $pkg ]] || die "no Debian package owns $path ($soname)"
 		owner_sonames[$pkg]="${owner_sonames[$pkg]:-} $soname"

@@ -109,7 +109,7 @@ if [[ ! -s $PACK_LIFECYCLE_TGZ ]]; then
 			-descriptorPath lifecycle.toml -version "$PACK_LIFECYCLE_VERSION" >&2
 	)
 	mv "$PACK_LIFECYCLE_TGZ.tmp" "$PACK_LIFECYCLE_TGZ"
-	rm -rf "$lc_src" "$stage"
+	rm -rf "$lc_src" "$stage" "$PACK_LIFECYCLE_TGZ.tmp.sha256"
 fi
 
 # 5. The stack. debootstrap once; the rootfs is kept as a tar so a wiped podman store re-imports it.
@@ -117,9 +117,10 @@ rootfs_tar="$PACK_CACHE/rootfs-$STACK_DEBIAN.tar"
 if [[ ! -s $rootfs_tar ]]; then
 	rootfs="$PACK_CACHE/rootfs-$STACK_DEBIAN"
 	rm -rf "$rootfs"
-	pack_timed "debootstrap $STACK_DEBIAN" debootstrap --variant=minbase "$STACK_DEBIAN" "$rootfs" \
-		http://deb.debian.org/debian >"$PACK_CACHE/debootstrap.log" 2>&1 ||
-		pack_die "debootstrap failed (log: $PACK_CACHE/debootstrap.log)"
+	started=$SECONDS
+	debootstrap --variant=minbase "$STACK_DEBIAN" "$rootfs" http://deb.debian.org/debian \
+		>"$PACK_CACHE/debootstrap.log" 2>&1 || pack_die "debootstrap failed (log: $PACK_CACHE/debootstrap.log)"
+	pack_say "TIME debootstrap $STACK_DEBIAN: $((SECONDS - started))s"
 	# Same sources as Debian's official images: the release, its updates and security updates.
 	rm -f "$rootfs/etc/apt/sources.list"
 	cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<SOURCES
@@ -145,11 +146,14 @@ if ! podman image exists "$STACK_BASE_IMAGE"; then
 fi
 
 stack_dir="$REPO_ROOT/stack/$STACK_DEBIAN"
+mkdir -p "$PACK_CACHE/logs"
 build_image() { # NAME DOCKERFILE CONTEXT [podman build args...]
-	local name=$1 file=$2 context=$3
+	local name=$1 file=$2 context=$3 started=$SECONDS log
+	log="$PACK_CACHE/logs/image-$(basename "${name%%:*}").log"
 	shift 3
-	pack_timed "image $name" podman build -q --layers --build-arg "BASE_IMAGE=$STACK_BASE_IMAGE" \
-		"$@" -t "$name" -f "$file" "$context" >/dev/null
+	podman build --layers --build-arg "BASE_IMAGE=$STACK_BASE_IMAGE" "$@" -t "$name" -f "$file" "$context" \
+		>"$log" 2>&1 || { tail -n 30 "$log" >&2; pack_die "building $name failed (log: $log)"; }
+	pack_say "TIME image $name: $((SECONDS - started))s"
 }
 build_image "$STACK_BUILD_IMAGE" "$stack_dir/build.Dockerfile" "$stack_dir"
 build_image "$STACK_RUN_IMAGE" "$stack_dir/run.Dockerfile" "$stack_dir"

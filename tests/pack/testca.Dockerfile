@@ -6,8 +6,10 @@ FROM ${BUILD_IMAGE}
 USER root
 COPY certs/ /usr/local/share/ca-certificates/
 RUN update-ca-certificates >/dev/null
-# npm uses Node's own CA list unless told; pip and uv (native TLS) read the system store.
-ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+# pip trusts its own bundle (certifi) unless configured, as on the host. (Environment variables
+# here would not help: the lifecycle passes buildpacks only an allowlist of the image's env. npm
+# trusts the system store through NODE_USE_SYSTEM_CA=1, which our nodejs layer sets.)
+RUN printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >/etc/pip.conf
 ARG CNB_USER_ID=1000
 ARG CNB_GROUP_ID=1000
 USER ${CNB_USER_ID}:${CNB_GROUP_ID}
