@@ -33,6 +33,11 @@ pack_service_start
 pack_env
 printf 'docker_host=%s\npack=%s\n' "$DOCKER_HOST" "$PACK_BIN"
 
+# App images, builders and buildpackages that earlier runs replaced (untagged) only take space.
+for label in io.buildpacks.lifecycle.metadata io.buildpacks.builder.metadata io.buildpacks.buildpackage.metadata; do
+	podman images -q --filter dangling=true --filter "label=$label" | xargs -r podman rmi -f >/dev/null 2>&1 || true
+done
+
 cnb=$(PACK=$PACK_BIN pack_timed "buildpackage" bash "$REPO_ROOT/scripts/buildpackage.sh" --out "$out/buildpackage" \
 	--image assetpack/python-buildpack:test --inventory "$python_inventory" \
 	--node-inventory "$node_archives/inventory.toml" 2>"$out/buildpackage.log") ||
