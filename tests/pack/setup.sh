@@ -2,7 +2,8 @@
 # Installs and configures everything the pack tier needs on a Debian 12 machine, as root.
 # Idempotent: every step checks first and reuses what $ASSETPACK_CACHE/pack keeps (a warm run
 # takes seconds). Steps:
-#   1. Debian packages: podman runc uidmap debootstrap (+ curl binutils zstd musl-tools).
+#   1. Debian packages: podman runc uidmap debootstrap (+ curl binutils zstd musl-tools), and the
+#      x86_64-unknown-linux-musl target of the pinned Rust toolchain (the buildpackage's binary).
 #   2. /etc/containers/containers.conf.d/50-assetpack-pack.conf: runc, cgroupfs, file events,
 #      rlimits this sandbox allows.
 #   3. pack v0.40.3, built from the Go module proxy → $ASSETPACK_CACHE/pack/bin/pack.
@@ -61,6 +62,14 @@ if [[ ! -f $PODMAN_CONF || $(cat "$PODMAN_CONF") != "$conf" ]]; then
 	mkdir -p "$(dirname "$PODMAN_CONF")"
 	printf '%s\n' "$conf" >"$PODMAN_CONF"
 	pack_say "wrote $PODMAN_CONF"
+fi
+
+# The buildpackage's static binary: the musl target of the pinned toolchain (scripts/test.sh
+# installs the toolchain first).
+if command -v rustup >/dev/null; then
+	toolchain=$(sed -n 's/^channel = "\(.*\)"/\1/p' "$REPO_ROOT/rust-toolchain.toml")
+	rustup target list --installed --toolchain "$toolchain" 2>/dev/null | grep -qx x86_64-unknown-linux-musl ||
+		rustup target add --toolchain "$toolchain" x86_64-unknown-linux-musl >&2
 fi
 
 command -v go >/dev/null || pack_die "go is not on PATH (needed to build pack $PACK_VERSION)"
