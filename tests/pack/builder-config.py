@@ -4,7 +4,7 @@
     builder-config.py --out FILE --buildpack URI [--buildpack URI]... --lifecycle TGZ
                       [--build-image NAME] [--group ID[?],ID[?]...]...
 
-Keeps the repository's description, build and run images; replaces:
+Keeps the repository's description, build and run images and targets; replaces:
   - [[buildpacks]]: the given URIs (ids are read by pack; the first is normally our
     buildpackage .cnb), instead of the repository's packaged/ directory;
   - [lifecycle]: `uri = "file://TGZ"` (the lifecycle tarball tests/pack/setup.sh made), instead of
@@ -74,6 +74,10 @@ def main() -> None:
     ]
     for run_image in repo["run"]["images"]:
         lines += ["[[run.images]]", f"  image = {quoted(run_image['image'])}", ""]
+    for target in repo.get("targets", []):
+        lines += ["[[targets]]"]
+        lines += [f"  {key} = {quoted(value)}" for key, value in target.items()]
+        lines.append("")
     pathlib.Path(args.out).write_text("\n".join(lines))
 
 
