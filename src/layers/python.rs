@@ -173,8 +173,18 @@ pub(crate) fn install_python(
     )?;
     // read_env includes the implicit bin/ and lib/ entries.
     env.clone_from(&layer.read_env()?.apply(Scope::Build, env));
+    check_runtime(&layer.path(), env, artifact)?;
+    Ok(layer.path())
+}
+
+/// Runs [`python_runtime_check::check_runtime`] and logs how long it took.
+fn check_runtime(
+    python_layer: &Path,
+    env: &Env,
+    artifact: &Artifact,
+) -> Result<(), PythonLayerError> {
     let started = std::time::Instant::now();
-    python_runtime_check::check_runtime(&layer.path(), env).map_err(|error| {
+    python_runtime_check::check_runtime(python_layer, env).map_err(|error| {
         PythonLayerError::RuntimeCheck {
             version: artifact.version.to_string(),
             error,
@@ -184,7 +194,7 @@ pub(crate) fn install_python(
         "Checked that Python's extension modules load (ssl, sqlite3, ctypes, ...)",
         started,
     );
-    Ok(layer.path())
+    Ok(())
 }
 
 fn discard_reasons(cached: &PythonLayerMetadata, current: &PythonLayerMetadata) -> Vec<String> {
