@@ -24,6 +24,7 @@ use crate::python::package_manager::{
 use crate::python::python_version::{
     OLDEST_SUPPORTED_MINOR, RUNTIME_TXT, RequestedVersionError, ResolveError,
 };
+use crate::python::runtime_check::{RuntimeCheckError, package_for};
 use crate::python::version::{PythonVersion, VersionOrigin};
 use crate::{BuildpackError, MIRROR_ENV_VAR};
 use indoc::formatdoc;
@@ -72,6 +73,9 @@ pub(crate) fn render(error: &BuildpackError) -> (String, String) {
                 always have one), or unset {REQUIRE_CHECKSUMS_ENV_VAR}."
             },
         ),
+        BuildpackError::PythonLayer(PythonLayerError::RuntimeCheck { version, error }) => {
+            render_runtime_check(version, error)
+        }
         BuildpackError::NodejsLayer(NodejsLayerError::Download { version, error }) => {
             render_download(&node_download(version), error)
         }
@@ -448,6 +452,81 @@ fn render_download(subject: &DownloadSubject<'_>, error: &ArchiveError) -> (Stri
                 path.display()
             ),
         ),
+    }
+}
+
+/// Where the run image contract (the libraries the runtime needs on build and run images) is.
+const RUN_IMAGE_CONTRACT: &str = "https://github.com/assetpack/python#run-image-contract";
+
+fn render_runtime_check(version: &str, error: &RuntimeCheckError) -> (String, String) {
+    match error {
+        RuntimeCheckError::PythonFailed(error) => (
+            format!("Python {version} doesn't run on this build image"),
+            formatdoc! {"
+                The freshly installed Python {version} could not run a short import check.
+                {details}
+                The runtime archive needs the system libraries of the run image contract
+                ({RUN_IMAGE_CONTRACT}) on the build image and on the run image, and a C library
+                at least as new as the distro the archive was built for. Use a stack that meets
+                the contract (such as the one in this buildpack's stack/ directory).",
+                details = command_details(error)
+            },
+        ),
+        RuntimeCheckError::ModulesFailed(failed) => {
+            let modules: Vec<&str> = failed.iter().map(|f| f.module.as_str()).collect();
+            let errors = failed
+                .iter()
+                .map(|f| format!("  {}: {}", f.module, f.error))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut libraries: Vec<&str> =
+                failed.iter().filter_map(|f| f.missing_library()).collect();
+            libraries.sort_unstable();
+            libraries.dedup();
+            let fix = if libraries.is_empty() {
+                format!(
+                    "The errors don't name a missing shared library. Check that the build image\n\
+                     meets the run image contract: {RUN_IMAGE_CONTRACT}\n\n{BUG_REPORT}"
+                )
+            } else {
+                let mut bookworm: Vec<&str> = Vec::new();
+                let lines = libraries
+                    .iter()
+                    .map(|library| match package_for(library) {
+                        Some((deb12, deb13)) => {
+                            bookworm.push(deb12);
+                            format!(
+                                "  {library}: package {deb12} on Debian 12 and Ubuntu 22.04, \
+                                 {deb13} on Debian 13 and Ubuntu 24.04"
+                            )
+                        }
+                        None => format!(
+                            "  {library}: (not in the contract; find its package with apt-file)"
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                bookworm.sort_unstable();
+                bookworm.dedup();
+                formatdoc! {"
+                    The build image lacks shared libraries the Python runtime needs:
+                    {lines}
+                    Install them in the build image and in the run image (Debian 12:
+                    apt-get install --no-install-recommends {packages}), or use a stack that
+                    meets the run image contract: {RUN_IMAGE_CONTRACT}",
+                    packages = if bookworm.is_empty() { "<package>".to_string() } else { bookworm.join(" ") },
+                }
+            };
+            (
+                format!(
+                    "Python {version} can't load {} on this build image",
+                    modules.join(", ")
+                ),
+                format!(
+                    "Python {version} is installed, but importing these modules failed:\n{errors}\n\n{fix}"
+                ),
+            )
+        }
     }
 }
 
@@ -879,6 +958,44 @@ mod tests {
         );
         assert!(body.contains("Python 3.9 (from .python-version)"));
         assert!(body.contains("echo 3.13 > .python-version"));
+    }
+
+    #[test]
+    fn runtime_check_errors_name_the_library_the_package_and_the_contract() {
+        use crate::python::runtime_check::FailedModule;
+        let missing = |module: &str, library: &str| FailedModule {
+            module: module.into(),
+            error: format!(
+                "ImportError: {library}: cannot open shared object file: No such file or directory"
+            ),
+        };
+        let (title, body) = render_runtime_check(
+            "3.13.5",
+            &RuntimeCheckError::ModulesFailed(vec![
+                missing("hashlib", "libcrypto.so.3"),
+                missing("ssl", "libssl.so.3"),
+            ]),
+        );
+        assert_eq!(
+            title,
+            "Python 3.13.5 can't load hashlib, ssl on this build image"
+        );
+        assert!(body.contains("  ssl: ImportError: libssl.so.3: cannot open shared object file"));
+        assert!(body.contains(
+            "  libssl.so.3: package libssl3 on Debian 12 and Ubuntu 22.04, libssl3t64 on Debian 13"
+        ));
+        assert!(body.contains("apt-get install --no-install-recommends libssl3), or"));
+        assert!(body.contains(RUN_IMAGE_CONTRACT));
+
+        let (_, body) = render_runtime_check(
+            "3.13.5",
+            &RuntimeCheckError::ModulesFailed(vec![FailedModule {
+                module: "readline".into(),
+                error: "ImportError: undefined symbol: rl_foo".into(),
+            }]),
+        );
+        assert!(body.contains("don't name a missing shared library"));
+        assert!(body.contains(BUG_REPORT));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::archive::{self, ArchiveError};
 use crate::layers::{install_runtime_archive, keep_unless_changed, runtime_changes};
 use crate::output;
 use crate::python::inventory::{self, Artifact};
+use crate::python::runtime_check::{self, RuntimeCheckError};
 use crate::{BuildpackError, PythonBuildpack};
 use libcnb::Env;
 use libcnb::build::BuildContext;
@@ -46,6 +47,11 @@ pub(crate) enum PythonLayerError {
     },
     /// The inventory has no sha256 for the archive and [`REQUIRE_CHECKSUMS_ENV_VAR`] is true.
     Unverified { version: String, url: String },
+    /// The runtime is installed but can't import its extension modules on this build image.
+    RuntimeCheck {
+        version: String,
+        error: RuntimeCheckError,
+    },
 }
 
 /// Whether [`REQUIRE_CHECKSUMS_ENV_VAR`] is set to a true value (`true`, `1`, `yes`).
@@ -64,7 +70,9 @@ fn checksums_required(env: &Env) -> bool {
 ///
 /// # Errors
 /// [`PythonLayerError::Download`] when the archive can't be downloaded, verified or unpacked;
-/// libcnb errors for layer I/O.
+/// [`PythonLayerError::RuntimeCheck`] when the runtime can't load its extension modules here
+/// (checked on every build: the build image may change while the layer is reused); libcnb
+/// errors for layer I/O.
 pub(crate) fn install_python(
     context: &BuildContext<PythonBuildpack>,
     env: &mut Env,
@@ -165,7 +173,28 @@ pub(crate) fn install_python(
     )?;
     // read_env includes the implicit bin/ and lib/ entries.
     env.clone_from(&layer.read_env()?.apply(Scope::Build, env));
+    check_runtime(&layer.path(), env, artifact)?;
     Ok(layer.path())
+}
+
+/// Runs [`runtime_check::check_runtime`] and logs how long it took.
+fn check_runtime(
+    python_layer: &Path,
+    env: &Env,
+    artifact: &Artifact,
+) -> Result<(), PythonLayerError> {
+    let started = std::time::Instant::now();
+    runtime_check::check_runtime(python_layer, env).map_err(|error| {
+        PythonLayerError::RuntimeCheck {
+            version: artifact.version.to_string(),
+            error,
+        }
+    })?;
+    output::done(
+        "Checked that Python's extension modules load (ssl, sqlite3, ctypes, ...)",
+        started,
+    );
+    Ok(())
 }
 
 fn discard_reasons(cached: &PythonLayerMetadata, current: &PythonLayerMetadata) -> Vec<String> {
