@@ -110,3 +110,46 @@ fn esbuild_assets_are_built_and_the_image_has_no_node() {
     let text = String::from_utf8_lossy(&served.body);
     assert!(text.contains("assetpack bundle built"), "{text}");
 }
+
+/// The real-app pattern that broke at launch (static files vendored from node_modules), built
+/// as users do: pack, with `BP_DJANGO_MANAGE_PY` from the app's project.toml.
+#[test]
+#[ignore = "pack tier"]
+fn vendored_npm_files_are_copies_served_from_the_container() {
+    let tier = Tier::get();
+    let mirrors = Mirrors::start();
+    let app = App::from_fixture("django_real_app", "pack-real-app");
+    app.write(
+        "project.toml",
+        "[_]\nschema-version = \"0.2\"\n\n[[io.buildpacks.build.env]]\nname = \"BP_DJANGO_MANAGE_PY\"\nvalue = \"src/manage.py\"\n",
+    );
+    let mut options = BuildOptions::trusted(tier.value("builder"), mirrors.env());
+    options.clear_cache = true;
+
+    pack_build("assetpack-pack-real-app", &app, &options)
+        .assert_success()
+        .assert_contains("Using src/manage.py (BP_DJANGO_MANAGE_PY)")
+        .assert_contains(
+            "Copied 5 static files instead of linking them: their sources aren't in the launch image",
+        );
+
+    let container = Container::start("assetpack-pack-real-app");
+    let url = static_url(&container, "vendor/normalize.css");
+    let served = fetch(container.port, &url, "identity");
+    assert_eq!(served.status, 200, "{url}\n{}", container.logs());
+    assert!(
+        String::from_utf8_lossy(&served.body).contains("normalize.css v8.0.1"),
+        "{url}"
+    );
+    let dangling = dangling_links(&container);
+    assert!(dangling.is_empty(), "dangling symlinks:\n{dangling}");
+    let layout = container.exec(
+        "test ! -e /workspace/node_modules && test -f /workspace/staticfiles/vendor/normalize.css \
+         && test -L /workspace/staticfiles/admin/css/base.css && echo ok",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&layout.stdout).trim(),
+        "ok",
+        "{layout:?}"
+    );
+}
