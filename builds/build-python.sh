@@ -327,7 +327,8 @@ if [[ -f $orig.asc ]]; then
 	log "upstream signature OK: $(grep -m1 'Good signature' "$logs/gpgv.log" | sed 's/^gpgv: //')"
 else
 	log "no upstream .asc beside $(basename "$orig") in the Debian source package" \
-		"(from 3.14 on upstream signs with Sigstore only); only apt's signed-index verification applies"
+		"(some uploads ship none: 3.11 in bookworm, 3.13.15 in sid; 3.14+ is signed with Sigstore only);" \
+		"only apt's signed-index verification applies"
 fi
 
 src=$work_dir/src
