@@ -15,6 +15,7 @@ pub(crate) mod pipfile;
 pub(crate) mod python_version;
 pub(crate) mod requirements_txt;
 pub(crate) mod runtime_check;
+pub(crate) mod sbom;
 pub(crate) mod version;
 pub(crate) mod web_concurrency;
 

@@ -22,6 +22,7 @@ mod pipenv_test;
 mod poetry_test;
 mod python_version_test;
 mod real_apps_test;
+mod sbom_test;
 mod security_test;
 mod staticfiles_test;
 mod uv_test;

@@ -171,6 +171,9 @@ pub(crate) fn install_python(
                 SOURCE_DATE_EPOCH,
             ),
     )?;
+    layer.write_sboms(&[crate::python::sbom::python_sbom(
+        &artifact.version.to_string(),
+    )])?;
     // read_env includes the implicit bin/ and lib/ entries.
     env.clone_from(&layer.read_env()?.apply(Scope::Build, env));
     check_runtime(&layer.path(), env, artifact)?;

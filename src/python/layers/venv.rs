@@ -180,6 +180,8 @@ pub(crate) fn install_dependencies(
             layer.write_metadata(metadata.clone())?;
         }
     }
+    // Written every build: a restored layer's SBOM must describe what is in it now.
+    layer.write_sboms(&[crate::python::sbom::venv_sbom(&venv)])?;
     env.clone_from(&layer.read_env()?.apply(Scope::Build, env));
     Ok(venv)
 }
