@@ -49,6 +49,24 @@ pub(crate) fn env_flag(env: &Env, name: &str) -> bool {
     })
 }
 
+/// A boolean setting's value that is neither true nor false.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct NotABoolean;
+
+/// Parses a boolean setting (trimmed, case-insensitive): `true`/`1`/`yes` → `Some(true)`,
+/// `false`/`0`/`no` → `Some(false)`, empty → `None` (unset).
+///
+/// # Errors
+/// [`NotABoolean`] for anything else.
+pub(crate) fn parse_bool_setting(value: &str) -> Result<Option<bool>, NotABoolean> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "1" | "true" | "yes" => Ok(Some(true)),
+        "0" | "false" | "no" => Ok(Some(false)),
+        _ => Err(NotABoolean),
+    }
+}
+
 /// `env` without [`DROPPED_PLATFORM_VARS`], and the names of those that were set.
 pub(crate) fn without_dropped_vars(env: &Env) -> (Env, Vec<&'static str>) {
     let dropped: Vec<&'static str> = DROPPED_PLATFORM_VARS

@@ -27,10 +27,9 @@ pub(crate) enum SkipReason {
 pub(crate) fn link_mode(env: &Env) -> Result<bool, DjangoError> {
     match env.get_string_lossy(LINK_ENV_VAR) {
         None => Ok(true),
-        Some(value) => match value.trim().to_ascii_lowercase().as_str() {
-            "" | "1" | "true" | "yes" => Ok(true),
-            "0" | "false" | "no" => Ok(false),
-            _ => Err(DjangoError::InvalidLinkSetting(value)),
+        Some(value) => match crate::command::parse_bool_setting(&value) {
+            Ok(link) => Ok(link.unwrap_or(true)),
+            Err(_) => Err(DjangoError::InvalidLinkSetting(value)),
         },
     }
 }

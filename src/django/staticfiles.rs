@@ -95,7 +95,8 @@ impl ConfigRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Reuse {
     Unchanged,
-    FilesChanged,
+    /// Holds the previous build's record of its inputs (prefixed path → sha256).
+    FilesChanged(BTreeMap<String, String>),
 }
 
 /// Changes between the previous and current inputs, by prefixed path.
@@ -186,11 +187,9 @@ pub(crate) fn collect_into_layer(
         return Ok(());
     }
 
-    let incremental = reuse == Some(Reuse::FilesChanged);
-    if incremental {
-        // The restore decision discarded the layer if this record can't be read.
-        let previous = read_inputs(&layer.path().join(INPUTS_FILE)).unwrap_or_default();
-        let changes = diff_inputs(&previous, &probe.files);
+    let incremental = matches!(reuse, Some(Reuse::FilesChanged(_)));
+    if let Some(Reuse::FilesChanged(previous)) = &reuse {
+        let changes = diff_inputs(previous, &probe.files);
         output::info(format!(
             "Static inputs changed since the last build ({} changed, {} added, {} removed): \
              updating the previous output",
@@ -424,6 +423,7 @@ fn restore_decision(
             ),
         }
     }
+    let mut previous_inputs = None;
     if reasons.is_empty() {
         match tree_key(&layer_dir.join(ROOT_DIR)) {
             Ok(key) if key == cached.output_key => {}
@@ -433,18 +433,24 @@ fn restore_decision(
                     .to_string(),
             ),
         }
-        if read_inputs(&layer_dir.join(INPUTS_FILE)).is_none() {
+        previous_inputs = read_inputs(&layer_dir.join(INPUTS_FILE));
+        if previous_inputs.is_none() {
             reasons.push(format!(
                 "The layer's record of its static inputs ({INPUTS_FILE}) can't be read"
             ));
         }
     }
-    if !reasons.is_empty() {
-        (RestoredLayerAction::DeleteLayer, Err(reasons))
-    } else if cached.files_key == current.files_key {
-        (RestoredLayerAction::KeepLayer, Ok(Reuse::Unchanged))
-    } else {
-        (RestoredLayerAction::KeepLayer, Ok(Reuse::FilesChanged))
+    // Without reasons the record was read: `previous_inputs` is `Some`.
+    match previous_inputs {
+        Some(previous) if reasons.is_empty() => {
+            let reuse = if cached.files_key == current.files_key {
+                Reuse::Unchanged
+            } else {
+                Reuse::FilesChanged(previous)
+            };
+            (RestoredLayerAction::KeepLayer, Ok(reuse))
+        }
+        _ => (RestoredLayerAction::DeleteLayer, Err(reasons)),
     }
 }
 
@@ -525,13 +531,7 @@ fn tidy_output(
         output::info(format!("Removed {pruned} files no current input produces"));
     }
     if link {
-        let linkable: BTreeMap<String, InputFile> = probe
-            .files
-            .iter()
-            .filter(|(name, _)| !copies.contains(*name))
-            .map(|(name, file)| (name.clone(), file.clone()))
-            .collect();
-        let (linked, bytes) = dedupe(&root, &manifest, &linkable)?;
+        let (linked, bytes) = dedupe(&root, &manifest, &probe.files, copies)?;
         if linked > 0 {
             output::info(format!(
                 "Replaced {linked} hashed copies identical to their source with links ({}.{} MB not stored twice)",
@@ -771,16 +771,18 @@ pub(crate) fn prune(root: &Path, expected: &BTreeSet<String>) -> io::Result<usiz
     Ok(removed)
 }
 
-/// Replaces hashed copies whose bytes equal their source with a symlink to the source.
+/// Replaces hashed copies whose bytes equal their source with a symlink to the source, except
+/// for the originals in `copies` (sources outside the launch image).
 /// Returns `(files linked, bytes no longer stored)`.
 pub(crate) fn dedupe(
     root: &Path,
     manifest: &BTreeMap<String, String>,
     files: &BTreeMap<String, InputFile>,
+    copies: &BTreeSet<String>,
 ) -> io::Result<(usize, u64)> {
     let (mut linked, mut bytes) = (0, 0);
     for (original, hashed) in manifest {
-        let Some(input) = files.get(original) else {
+        let Some(input) = files.get(original).filter(|_| !copies.contains(original)) else {
             continue;
         };
         let Ok(copy) = inside(root, hashed) else {
@@ -899,7 +901,10 @@ mod tests {
         );
         assert_eq!(
             decide(&metadata(&old, "files-2", ""), &old),
-            Ok(Reuse::FilesChanged)
+            Ok(Reuse::FilesChanged(BTreeMap::from([(
+                "css/a.css".to_string(),
+                "00".to_string()
+            )])))
         );
 
         let new = config(
@@ -1103,7 +1108,7 @@ mod tests {
         assert!(!root.join("css/site.old.css").exists());
         assert!(root.join("css/site.def.css.br").exists());
 
-        let (linked, bytes) = dedupe(&root, &manifest, &files).unwrap();
+        let (linked, bytes) = dedupe(&root, &manifest, &files, &BTreeSet::new()).unwrap();
         assert_eq!((linked, bytes), (1, 9));
         assert_eq!(
             std::fs::read_link(root.join("logo.abc.png")).unwrap(),

@@ -108,16 +108,19 @@ pub(crate) fn decide(
     tools_flag: Option<&str>,
     package_json: Option<&PackageJson>,
 ) -> Result<NodeDecision, NodeToolsError> {
-    let opted_in = match tools_flag.map(|value| value.trim().to_ascii_lowercase()) {
-        None => false,
-        Some(value) if value.is_empty() => false,
-        Some(value) if matches!(value.as_str(), "true" | "1" | "yes") => true,
-        Some(value) if matches!(value.as_str(), "false" | "0" | "no") => {
+    let setting = tools_flag.map(crate::command::parse_bool_setting);
+    let opted_in = match setting {
+        None | Some(Ok(None)) => false,
+        Some(Ok(Some(true))) => true,
+        Some(Ok(Some(false))) => {
             return Ok(NodeDecision::Skip(format!(
                 "Skipping Node.js: {NODE_TOOLS_ENV_VAR} is set to false."
             )));
         }
-        Some(value) => return Err(NodeToolsError::InvalidToolsFlag(value)),
+        Some(Err(_)) => {
+            let value = tools_flag.unwrap_or_default().trim().to_ascii_lowercase();
+            return Err(NodeToolsError::InvalidToolsFlag(value));
+        }
     };
     let scripts: Vec<&'static str> = package_json.map_or_else(Vec::new, |package| {
         BUILD_SCRIPTS
